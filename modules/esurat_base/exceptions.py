@@ -1,0 +1,34 @@
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError, ValidationError
+
+
+class UnitValidationError(ValidationError):
+    pass
+
+
+class HoldingValidationError(ValidationError):
+    pass
+
+
+class ConfigurationValidationError(ValidationError):
+    pass
+
+
+class LetterValidationError(ValidationError):
+    pass
+
+
+class LetterRegisterError(UserError):
+    pass
+
+
+class LetterAccessError(AccessError):
+    pass
+
+
+class FileValidationError(ValidationError):
+    pass
+
+
+class UserGroupError(AccessError):
+    pass

@@ -1,0 +1,153 @@
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from . import scan
+from .exceptions import FileValidationError
+
+# Fields computed from the content and never written by anyone
+CONTENT_DERIVED = {'data', 'file_id', 'mimetype', 'size', 'pages', 'sha256'}
+
+
+class LetterFile(ModelSQL, ModelView):
+    "Letter File"
+    __name__ = 'esurat.letter.file'
+
+    letter = fields.Many2One(
+        'esurat.letter', "Letter", required=True, ondelete='RESTRICT')
+    name = fields.Char("File Name", required=True)
+    data = fields.Binary(
+        "File", filename='name', file_id='file_id', store_prefix='esurat',
+        required=True,
+        states={'readonly': Eval('id', -1) >= 0})
+    file_id = fields.Char("File ID", readonly=True)
+    mimetype = fields.Char("Type", readonly=True)
+    size = fields.Integer("Size (bytes)", readonly=True)
+    pages = fields.Integer("Pages", readonly=True)
+    sha256 = fields.Char(
+        "SHA-256", readonly=True,
+        help="Fingerprint of the file taken at upload; "
+        "any later change of the stored file is detected.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('letter')
+        t = cls.__table__()
+        cls._order = [('letter', 'DESC'), ('id', 'ASC')]
+        cls._sql_indexes.update({
+                Index(t, (t.letter, Index.Range())),
+                Index(t, (t.sha256, Index.Equality(cardinality='high'))),
+                })
+        cls._buttons.update({
+                'check_integrity': {},
+                })
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        pool = Pool()
+        Configuration = pool.get('esurat.configuration')
+        values = super().preprocess_values(mode, values)
+        if mode == 'create':
+            data = values.get('data') or b''
+            if isinstance(data, str):
+                data = data.encode()
+            name = values.get('name') or 'scan'
+            max_size = Configuration(1).max_scan_bytes
+            try:
+                mimetype, pages = scan.inspect(bytes(data), max_size)
+            except scan.ScanError as error:
+                raise FileValidationError(gettext(
+                        f'esurat_base.{error.args[0]}', name=name,
+                        max=Configuration(1).max_scan_size))
+            stem = name.rsplit('.', 1)[0] if '.' in name else name
+            values.update({
+                    'name': f'{stem}.{scan.EXTENSIONS[mimetype]}',
+                    'mimetype': mimetype,
+                    'size': len(data),
+                    'pages': pages,
+                    'sha256': scan.sha256(data),
+                    })
+        return values
+
+    @classmethod
+    def check_modification(cls, mode, files, values=None, external=False):
+        super().check_modification(
+            mode, files, values=values, external=external)
+        if mode == 'write' and CONTENT_DERIVED & set(values):
+            raise FileValidationError(gettext(
+                    'esurat_base.msg_file_immutable',
+                    name=files[0].name))
+        if mode == 'delete':
+            for file in files:
+                if file.letter.state != 'draft':
+                    raise FileValidationError(gettext(
+                            'esurat_base.msg_file_delete_registered',
+                            name=file.name,
+                            letter=file.letter.rec_name))
+
+    def integrity_ok(self):
+        "Whether the stored bytes still have the fingerprint of the upload"
+        return bool(self.data) and scan.sha256(self.data) == self.sha256
+
+    @classmethod
+    @ModelView.button
+    def check_integrity(cls, files):
+        for file in files:
+            if not file.integrity_ok():
+                raise FileValidationError(gettext(
+                        'esurat_base.msg_file_integrity',
+                        name=file.name, letter=file.letter.rec_name))
+
+
+class CombineStart(ModelView):
+    "Combine Scanned Images"
+    __name__ = 'esurat.letter.scan.combine.start'
+
+    name = fields.Char("File Name", required=True)
+    pages = fields.One2Many(
+        'esurat.letter.scan.combine.page', None, "Pages",
+        help="Images (JPG or PNG) in page order.")
+
+
+class CombinePage(ModelView):
+    "Scanned Page"
+    __name__ = 'esurat.letter.scan.combine.page'
+
+    image = fields.Binary("Image", filename='filename', required=True)
+    filename = fields.Char("File Name")
+
+
+class Combine(Wizard):
+    "Combine Scanned Images"
+    __name__ = 'esurat.letter.scan.combine'
+
+    start = StateView(
+        'esurat.letter.scan.combine.start',
+        'esurat_base.letter_scan_combine_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Combine into PDF", 'combine', 'tryton-ok', default=True),
+            ])
+    combine = StateTransition()
+
+    def default_start(self, fields):
+        return {'name': 'scan.pdf'}
+
+    def transition_combine(self):
+        pool = Pool()
+        LetterFile = pool.get('esurat.letter.file')
+        images = [bytes(p.image) for p in self.start.pages if p.image]
+        try:
+            pdf = scan.images_to_pdf(images)
+        except scan.ScanError as error:
+            raise FileValidationError(gettext(
+                    f'esurat_base.{error.args[0]}', name=self.start.name,
+                    max=''))
+        LetterFile.create([{
+                    'letter': self.record.id,
+                    'name': self.start.name,
+                    'data': pdf,
+                    }])
+        return 'end'

@@ -1,0 +1,32 @@
+from trytond.model import (
+    DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
+
+
+class LetterType(
+        DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
+    "Letter Type (Jenis Naskah Dinas)"
+    __name__ = 'esurat.letter.type'
+
+    name = fields.Char("Name", required=True)
+    code = fields.Char("Code", required=True)
+    layout = fields.Selection([
+            ('letter', "Letter"),
+            ('memo', "Memo / Nota Dinas"),
+            ('decree', "Decree / Instruction"),
+            ('statement', "Statement / Certificate"),
+            ('report', "Report / Minutes"),
+            ], "Layout", required=True,
+        help="Block order and letterhead used when the letter is rendered.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('code_unique', Unique(t, t.code),
+                'esurat_base.msg_letter_type_code_unique'),
+            ]
+
+    @classmethod
+    def default_layout(cls):
+        return 'letter'

@@ -1,0 +1,35 @@
+from trytond.model import (
+    DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
+
+
+class _CodedMixin(DeactivableMixin, sequence_ordered()):
+    name = fields.Char("Name", required=True, translate=True)
+    code = fields.Char("Code", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('code_unique', Unique(t, t.code),
+                'esurat_base.msg_reference_code_unique'),
+            ]
+
+
+class Urgency(_CodedMixin, ModelSQL, ModelView):
+    "Urgency (Sifat Kecepatan)"
+    __name__ = 'esurat.letter.urgency'
+
+
+class Confidentiality(_CodedMixin, ModelSQL, ModelView):
+    "Confidentiality (Sifat Keamanan)"
+    __name__ = 'esurat.letter.confidentiality'
+
+    restricted = fields.Boolean(
+        "Restricted",
+        help="The content (subject, summary, scans) is shown only to holders "
+        "of the addressed positions.")
+
+    @classmethod
+    def default_restricted(cls):
+        return False

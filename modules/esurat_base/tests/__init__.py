@@ -1,0 +1,1 @@
+from .tools import create_org, create_position, create_user  # noqa: F401

@@ -1,0 +1,144 @@
+"""Helpers shared by the tests of e-Surat modules.
+
+``create_org`` builds a small Kabupaten inside a test transaction: the
+Setda, two agencies (Diskominfo and Dinkes) and their people.
+"""
+import datetime
+from io import BytesIO
+from types import SimpleNamespace
+
+from trytond.pool import Pool
+
+
+def group(xml_id):
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    return ModelData.get_id('esurat_base', xml_id)
+
+
+def create_user(login, name, unit=None, groups=()):
+    pool = Pool()
+    User = pool.get('res.user')
+    user = User(
+        login=login, name=name, esurat_unit=unit,
+        groups=[group(g) for g in groups])
+    user.save()
+    return user
+
+
+def create_position(name, unit, level, reports_to=None, holder=None,
+        kind='definitive', start=None):
+    pool = Pool()
+    Position = pool.get('esurat.position')
+    Holding = pool.get('esurat.position.holding')
+    position = Position(
+        name=name, unit=unit, level=level, reports_to=reports_to)
+    position.save()
+    if holder:
+        Holding(
+            position=position, user=holder, kind=kind,
+            start_date=start or datetime.date(2024, 1, 1)).save()
+    return position
+
+
+def create_org():
+    "Return a namespace with units, positions and users of a small Kabupaten"
+    pool = Pool()
+    Unit = pool.get('esurat.unit')
+    o = SimpleNamespace()
+    o.pemda = Unit(name="Pemerintah Kabupaten Uji", code='UJI', kind='pemda')
+    o.pemda.save()
+    o.setda = Unit(
+        name="Sekretariat Daerah", code='000.SETDA', kind='setda',
+        parent=o.pemda)
+    o.setda.save()
+    o.kominfo = Unit(
+        name="Dinas Komunikasi dan Informatika", short_name="Diskominfo",
+        code='500.12', kind='opd', parent=o.pemda)
+    o.kominfo.save()
+    o.bidang = Unit(
+        name="Bidang Aplikasi Informatika", code='500.12.2',
+        kind='division', parent=o.kominfo)
+    o.bidang.save()
+    o.dinkes = Unit(
+        name="Dinas Kesehatan", short_name="Dinkes", code='400.7',
+        kind='opd', parent=o.pemda)
+    o.dinkes.save()
+
+    o.u_sekda = create_user('sekda', "Sekda", o.setda, ['group_esurat_official'])
+    o.u_operator = create_user(
+        'op_kominfo', "Operator Kominfo", o.kominfo,
+        ['group_esurat_opd_admin'])
+    o.u_kadis = create_user(
+        'kadis_kominfo', "Kadis Kominfo", o.kominfo, ['group_esurat_official'])
+    o.u_kabid = create_user(
+        'kabid_aptika', "Kabid Aptika", o.bidang, ['group_esurat_official'])
+    o.u_staff = create_user(
+        'staf_aptika', "Staf Aptika", o.bidang, ['group_esurat_staff'])
+    o.u_kadinkes = create_user(
+        'kadis_kesehatan', "Kadis Kesehatan", o.dinkes,
+        ['group_esurat_official'])
+    o.u_op_dinkes = create_user(
+        'op_dinkes', "Operator Dinkes", o.dinkes, ['group_esurat_opd_admin'])
+    o.u_superadmin = create_user(
+        'superadmin', "Super Admin", o.setda, ['group_esurat_admin'])
+
+    o.p_bupati = create_position("Bupati", o.pemda, 'regional_head')
+    o.p_sekda = create_position(
+        "Sekretaris Daerah", o.setda, 'secretary', o.p_bupati, o.u_sekda)
+    o.p_kadis = create_position(
+        "Kepala Dinas", o.kominfo, 'agency_head', o.p_sekda, o.u_kadis)
+    o.p_kabid = create_position(
+        "Kepala Bidang Aptika", o.bidang, 'division_head', o.p_kadis,
+        o.u_kabid)
+    o.p_staff = create_position(
+        "Pranata Komputer", o.bidang, 'staff', o.p_kabid, o.u_staff)
+    o.p_kadinkes = create_position(
+        "Kepala Dinas", o.dinkes, 'agency_head', o.p_sekda, o.u_kadinkes)
+    return o
+
+
+def reference(xml_id):
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    return ModelData.get_id('esurat_base', xml_id)
+
+
+def letter_values(unit, addressees=(), copies=(), **values):
+    "Values to create an incoming letter of unit"
+    recipients = [('create', [
+                {'position': p.id, 'kind': 'to'} for p in addressees]
+            + [{'position': p.id, 'kind': 'cc'} for p in copies])]
+    result = {
+        'unit': unit.id,
+        'sender': "Kementerian Komunikasi dan Digital",
+        'sender_number': 'B-100/KOMDIGI/2026',
+        'sender_date': datetime.date.today() - datetime.timedelta(days=3),
+        'received_date': datetime.date.today(),
+        'subject': "Undangan rapat koordinasi SPBE",
+        'summary': "Rapat koordinasi sistem pemerintahan berbasis elektronik",
+        'classification': reference('classification_500_12'),
+        'letter_type': reference('letter_type_surat_undangan'),
+        'recipients': recipients,
+        }
+    result.update(values)
+    return result
+
+
+def pdf_bytes(pages=1, text="Surat"):
+    "A real PDF made with reportlab"
+    from reportlab.pdfgen import canvas
+    buffer = BytesIO()
+    pdf = canvas.Canvas(buffer)
+    for page in range(pages):
+        pdf.drawString(72, 770, f"{text} {page + 1}")
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def image_bytes(format='PNG', size=(60, 80), color='white'):
+    from PIL import Image
+    buffer = BytesIO()
+    Image.new('RGB', size, color).save(buffer, format=format)
+    return buffer.getvalue()

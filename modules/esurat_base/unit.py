@@ -1,0 +1,224 @@
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields, tree)
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import without_check_access
+
+from .configuration import check_pattern
+from .exceptions import UnitValidationError
+
+# Kinds of unit that have their own administration, agenda and operators
+# (a Perangkat Daerah, or a Kelurahan under its Kecamatan).
+AGENCY_KINDS = {'setda', 'opd', 'kecamatan', 'kelurahan'}
+
+
+class Unit(DeactivableMixin, tree(), ModelSQL, ModelView):
+    "Organisation Unit"
+    __name__ = 'esurat.unit'
+
+    name = fields.Char("Name", required=True, translate=False)
+    short_name = fields.Char("Short Name")
+    code = fields.Char(
+        "Code", required=True,
+        help="Used in letter numbers, e.g. 426.101 or DISKOMINFO.")
+    kind = fields.Selection([
+            ('pemda', "Regional Government"),
+            ('setda', "Regional Secretariat"),
+            ('opd', "Regional Agency (OPD)"),
+            ('kecamatan', "District (Kecamatan)"),
+            ('kelurahan', "Urban Village (Kelurahan)"),
+            ('division', "Division (Bagian/Bidang)"),
+            ('section', "Section (Subbagian/Seksi)"),
+            ], "Kind", required=True, sort=False)
+    parent = fields.Many2One(
+        'esurat.unit', "Parent", ondelete='RESTRICT',
+        states={'required': Eval('kind') != 'pemda'})
+    children = fields.One2Many('esurat.unit', 'parent', "Children")
+    agency = fields.Many2One(
+        'esurat.unit', "Agency", readonly=True, ondelete='RESTRICT',
+        help="The Perangkat Daerah (or Kelurahan) this unit belongs to; "
+        "it scopes administrators and agenda numbers.")
+    agenda_pattern = fields.Char(
+        "Agenda Number Pattern",
+        help="Leave empty to use the pattern of the configuration.")
+    # Letterhead (kop surat)
+    logo = fields.Binary("Logo", file_id='logo_id', store_prefix='esurat')
+    logo_id = fields.Char("Logo ID", readonly=True)
+    letterhead_title = fields.Char(
+        "Letterhead Title", help="e.g. PEMERINTAH KABUPATEN SUKAMAJU")
+    street = fields.Char("Street")
+    city = fields.Char("City")
+    postal_code = fields.Char("Postal Code")
+    phone = fields.Char("Phone")
+    fax = fields.Char("Fax")
+    email = fields.Char("Email")
+    website = fields.Char("Website")
+    positions = fields.One2Many('esurat.position', 'unit', "Positions")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._order.insert(0, ('code', 'ASC'))
+        cls._sql_constraints += [
+            ('code_unique', Unique(t, t.code), 'esurat_base.msg_unit_code_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.parent, Index.Range())),
+                Index(t, (t.agency, Index.Range())),
+                })
+
+    @classmethod
+    def default_kind(cls):
+        return 'opd'
+
+    def get_rec_name(self, name):
+        return self.name
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, operand, *extra = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('name', operator, operand, *extra),
+            ('short_name', operator, operand, *extra),
+            ('code', operator, operand, *extra),
+            ]
+
+    @property
+    def is_agency(self):
+        return self.kind in AGENCY_KINDS
+
+    def compute_fields(self, field_names=None):
+        values = super().compute_fields(field_names)
+        if field_names is None or {'parent', 'kind'} & set(field_names):
+            agency = self._find_agency()
+            if self.agency != agency:
+                values['agency'] = agency.id if agency else None
+        return values
+
+    def _find_agency(self):
+        unit = self
+        while unit:
+            if unit.is_agency:
+                return unit
+            unit = unit.parent
+
+    @classmethod
+    def on_modification(cls, mode, units, field_names=None):
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        User = pool.get('res.user')
+        super().on_modification(mode, units, field_names)
+        if mode == 'write' and {'parent', 'kind'} & set(field_names or []):
+            # Moving a unit moves its whole subtree to the new agency
+            descendants = cls.search([
+                    ('parent', 'child_of', [u.id for u in units]),
+                    ('id', 'not in', [u.id for u in units]),
+                    ])
+            cls._compute_fields(descendants)
+            User._esurat_agencies_cache.clear()
+            Rule._domain_get_cache.clear()
+
+    @classmethod
+    def validate_fields(cls, units, field_names):
+        super().validate_fields(units, field_names)
+        cls.check_agenda_pattern(units, field_names)
+
+    @classmethod
+    def check_agenda_pattern(cls, units, field_names=None):
+        if field_names and 'agenda_pattern' not in field_names:
+            return
+        for unit in units:
+            if unit.agenda_pattern:
+                check_pattern(unit.agenda_pattern)
+
+    @classmethod
+    def validate(cls, units):
+        super().validate(units)
+        for unit in units:
+            if unit.kind == 'pemda' and unit.parent:
+                raise UnitValidationError(gettext(
+                        'esurat_base.msg_unit_pemda_root', unit=unit.rec_name))
+
+    def get_agenda_pattern(self):
+        pool = Pool()
+        Configuration = pool.get('esurat.configuration')
+        return self.agenda_pattern or Configuration(1).agenda_pattern
+
+
+class UnitSequence(ModelSQL):
+    "Unit Yearly Sequence"
+    __name__ = 'esurat.unit.sequence'
+
+    unit = fields.Many2One(
+        'esurat.unit', "Unit", required=True, ondelete='RESTRICT')
+    year = fields.Integer("Year", required=True)
+    kind = fields.Selection([
+            ('agenda', "Agenda"),
+            ], "Kind", required=True)
+    sequence = fields.Many2One(
+        'ir.sequence.strict', "Sequence", required=True, ondelete='RESTRICT')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('unit_year_kind_unique', Unique(t, t.unit, t.year, t.kind),
+                'esurat_base.msg_unit_sequence_unique'),
+            ]
+
+    @classmethod
+    @without_check_access
+    def next_number(cls, unit, year, kind):
+        """Return the next integer of unit's strict sequence for year.
+
+        The unit row is locked first, so concurrent callers are serialised
+        and the yearly sequence is created only once.
+        """
+        pool = Pool()
+        Unit = pool.get('esurat.unit')
+        Unit.lock([unit])
+        records = cls.search([
+                ('unit', '=', unit.id),
+                ('year', '=', year),
+                ('kind', '=', kind),
+                ], limit=1)
+        if records:
+            record, = records
+        else:
+            record = cls(unit=unit, year=year, kind=kind)
+            record.sequence = cls._create_sequence(unit, year, kind)
+            record.save()
+        return int(record.sequence.get())
+
+    @classmethod
+    def _create_sequence(cls, unit, year, kind):
+        pool = Pool()
+        Sequence = pool.get('ir.sequence.strict')
+        ModelData = pool.get('ir.model.data')
+        kind_name = dict(cls.fields_get(['kind'])['kind']['selection'])[kind]
+        sequence = Sequence(
+            name=f'{kind_name} {unit.code} {year}',
+            sequence_type=ModelData.get_id(
+                'esurat_base', f'sequence_type_{kind}'),
+            padding=0, number_increment=1, number_next=1)
+        sequence.save()
+        return sequence
+
+    @classmethod
+    def last_number(cls, unit, year, kind):
+        "Return the last number given, or 0"
+        records = cls.search([
+                ('unit', '=', unit.id),
+                ('year', '=', year),
+                ('kind', '=', kind),
+                ], limit=1)
+        if records:
+            return records[0].sequence.number_next - 1
+        return 0
