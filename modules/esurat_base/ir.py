@@ -1,5 +1,5 @@
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, check_access
 
 
 class Rule(metaclass=PoolMeta):
@@ -25,3 +25,17 @@ class Rule(metaclass=PoolMeta):
                 tuple(User.get_esurat_positions()),
                 tuple(User.get_esurat_agencies()))
         return key
+
+
+class ChatChannel(metaclass=PoolMeta):
+    __name__ = 'ir.chat.channel'
+
+    @classmethod
+    def check_access(cls, resource):
+        "Read the thread of an e-Surat record only if the record is readable"
+        pool = Pool()
+        super().check_access(resource)
+        model, id_ = str(resource).split(',')
+        if model.startswith('esurat.'):
+            with check_access():
+                pool.get(model).read([int(id_)], ['id'])

@@ -516,13 +516,15 @@ class Letter(Workflow, ChatMixin, ModelSQL, ModelView):
             letter.registered_by = user
         cls.save(letters)
         for letter in letters:
-            letter.chat_post(
-                'esurat_base.msg_letter_registered_chat',
-                agenda=letter.agenda_number)
             if letter.duplicate_reason:
                 letter.chat_post(
                     'esurat_base.msg_letter_registered_again_chat',
+                    agenda=letter.agenda_number,
                     reason=letter.duplicate_reason)
+            else:
+                letter.chat_post(
+                    'esurat_base.msg_letter_registered_chat',
+                    agenda=letter.agenda_number)
 
     @classmethod
     @ModelView.button
