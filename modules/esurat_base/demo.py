@@ -443,15 +443,12 @@ def main():
     config.update_etc(args.config)
     Pool(args.database).init()
 
-    agencies, positions = _run(args.database, populate_org)
-    unit_ids = [u.id for u in agencies]
+    _run(args.database, populate_org)
 
     def letters():
         _, positions = populate_org()
         return populate_letters(positions, args.letters)
-    created = _run(
-        args.database, letters,
-        _lock_records={'esurat_unit': unit_ids})
+    created = _run(args.database, letters)
     print(f"Demo data ready ({created} letters added).")
     print(f"Demo logins (password: {DEMO_PASSWORD}):")
     for login, role in [

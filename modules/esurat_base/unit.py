@@ -3,7 +3,7 @@ from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields, tree)
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import without_check_access
+from trytond.transaction import Transaction, without_check_access
 
 from .configuration import check_pattern
 from .exceptions import UnitValidationError
@@ -151,35 +151,49 @@ class Unit(DeactivableMixin, tree(), ModelSQL, ModelView):
         return self.agenda_pattern or Configuration(1).agenda_pattern
 
 
-class UnitSequence(ModelSQL):
+class UnitSequence(ModelSQL, ModelView):
     "Unit Yearly Sequence"
     __name__ = 'esurat.unit.sequence'
 
+    _states = {'readonly': Eval('id', -1) >= 0}
     unit = fields.Many2One(
-        'esurat.unit', "Unit", required=True, ondelete='RESTRICT')
-    year = fields.Integer("Year", required=True)
+        'esurat.unit', "Unit", required=True, ondelete='RESTRICT',
+        states=_states)
+    year = fields.Integer("Year", required=True, states=_states)
     kind = fields.Selection([
             ('agenda', "Agenda"),
-            ], "Kind", required=True)
-    sequence = fields.Many2One(
-        'ir.sequence.strict', "Sequence", required=True, ondelete='RESTRICT')
+            ], "Kind", required=True, states=_states)
+    del _states
+    last_number = fields.Integer(
+        "Last Number", required=True,
+        domain=[('last_number', '>=', 0)],
+        help="The last number given; the next one follows it.")
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
+        cls._order = [('year', 'DESC'), ('unit', 'ASC'), ('id', 'DESC')]
         cls._sql_constraints += [
             ('unit_year_kind_unique', Unique(t, t.unit, t.year, t.kind),
                 'esurat_base.msg_unit_sequence_unique'),
             ]
 
     @classmethod
+    def default_last_number(cls):
+        return 0
+
+    @classmethod
     @without_check_access
     def next_number(cls, unit, year, kind):
-        """Return the next integer of unit's strict sequence for year.
+        """Return the next number of unit's yearly sequence of kind.
 
-        The unit row is locked first, so concurrent callers are serialised
-        and the yearly sequence is created only once.
+        The unit row is locked the Tryton way: the first call restarts the
+        transaction with the lock taken before anything is read, so the
+        counter read and incremented here is always the committed one and
+        concurrent registrations of a unit are serialised (strict numbers:
+        no gap, no duplicate).  How long a registration may wait for the
+        lock is bounded by ``[database] retry``.
         """
         pool = Pool()
         Unit = pool.get('esurat.unit')
@@ -189,36 +203,28 @@ class UnitSequence(ModelSQL):
                 ('year', '=', year),
                 ('kind', '=', kind),
                 ], limit=1)
-        if records:
-            record, = records
-        else:
-            record = cls(unit=unit, year=year, kind=kind)
-            record.sequence = cls._create_sequence(unit, year, kind)
-            record.save()
-        return int(record.sequence.get())
+        if not records:
+            records = cls.create([{
+                        'unit': unit.id, 'year': year, 'kind': kind}])
+        record, = records
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.last_number], [table.last_number + 1],
+                where=table.id == record.id))
+        cursor.execute(*table.select(
+                table.last_number, where=table.id == record.id))
+        number, = cursor.fetchone()
+        return number
 
     @classmethod
-    def _create_sequence(cls, unit, year, kind):
-        pool = Pool()
-        Sequence = pool.get('ir.sequence.strict')
-        ModelData = pool.get('ir.model.data')
-        kind_name = dict(cls.fields_get(['kind'])['kind']['selection'])[kind]
-        sequence = Sequence(
-            name=f'{kind_name} {unit.code} {year}',
-            sequence_type=ModelData.get_id(
-                'esurat_base', f'sequence_type_{kind}'),
-            padding=0, number_increment=1, number_next=1)
-        sequence.save()
-        return sequence
-
-    @classmethod
-    def last_number(cls, unit, year, kind):
+    def last_number_of(cls, unit, year, kind):
         "Return the last number given, or 0"
-        records = cls.search([
-                ('unit', '=', unit.id),
-                ('year', '=', year),
-                ('kind', '=', kind),
-                ], limit=1)
-        if records:
-            return records[0].sequence.number_next - 1
-        return 0
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(
+                table.last_number,
+                where=(table.unit == unit.id) & (table.year == year)
+                & (table.kind == kind)))
+        row = cursor.fetchone()
+        return row[0] if row else 0

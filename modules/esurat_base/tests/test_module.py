@@ -1,12 +1,16 @@
 import datetime
 import os
+import threading
+import unittest
 from contextlib import contextmanager
 
+from trytond import backend, config
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
-from trytond.transaction import Transaction, check_access
+from trytond.tests.test_tryton import (
+    DB_NAME, ModuleTestCase, activate_module, drop_db, with_transaction)
+from trytond.transaction import Transaction, TransactionError, check_access
 
 from ..numbering import format_number
 from .tools import (
@@ -136,7 +140,7 @@ class EsuratBaseTestCase(ModuleTestCase):
         with self.assertRaises(UserError):
             register([letter])
         self.assertEqual(letter.state, 'draft')
-        self.assertEqual(UnitSequence.last_number(
+        self.assertEqual(UnitSequence.last_number_of(
                 org.kominfo, datetime.date.today().year, 'agenda'), 0)
 
     @with_transaction()
@@ -529,6 +533,92 @@ class EsuratBaseTestCase(ModuleTestCase):
                             }])
             with self.assertRaises(AccessError):
                 User.write([User(org.u_kadinkes.id)], {'name': "Ubah"})
+
+
+
+@unittest.skipUnless(
+    backend.name == 'postgresql', "SQLite serialises every writer")
+class EsuratConcurrencyTestCase(unittest.TestCase):
+    "Concurrent registrations on a real PostgreSQL server"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        drop_db()
+        activate_module(['esurat_base'])
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        drop_db()
+
+    @staticmethod
+    def committed(func, user=0):
+        "Run func in its own committed transaction, as the RPC layer does"
+        extras = {}
+        while True:
+            with Transaction().start(DB_NAME, user, **extras) as transaction:
+                try:
+                    result = func()
+                except TransactionError as error:
+                    transaction.rollback()
+                    error.fix(extras)
+                    continue
+                transaction.commit()
+                return result
+
+    def test_twenty_concurrent_registrations(self):
+        "20 operators register at once: 20 distinct consecutive numbers"
+        count = 20
+        # As in the shipped configuration: a registration waits for the
+        # unit's lock through Tryton's restarts (see bin/run and README)
+        retry = config.get('database', 'retry')
+        config.set('database', 'retry', '40')
+        self.addCleanup(config.set, 'database', 'retry', retry)
+
+        def setup():
+            pool = Pool()
+            Letter = pool.get('esurat.letter')
+            org = create_org()
+            letters = Letter.create([
+                    letter_values(
+                        org.kominfo, [org.p_kadis], sender_number=f'C-{i}')
+                    for i in range(count)])
+            return org.u_operator.id, [l.id for l in letters]
+        operator, letter_ids = self.committed(setup)
+
+        barrier = threading.Barrier(count)
+        errors = []
+
+        def register_one(letter_id):
+            def work():
+                pool = Pool()
+                Letter = pool.get('esurat.letter')
+                with check_access():
+                    Letter.register([Letter(letter_id)])
+            try:
+                barrier.wait(timeout=30)
+                self.committed(work, user=operator)
+            except Exception as error:
+                errors.append(error)
+        threads = [
+            threading.Thread(target=register_one, args=(i,))
+            for i in letter_ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertEqual(errors, [])
+
+        def numbers():
+            pool = Pool()
+            Letter = pool.get('esurat.letter')
+            return sorted(
+                (l.agenda_sequence, l.state)
+                for l in Letter.browse(letter_ids))
+        self.assertEqual(
+            self.committed(numbers),
+            [(i, 'registered') for i in range(1, count + 1)])
 
 
 del ModuleTestCase
