@@ -14,8 +14,8 @@ from trytond.transaction import Transaction, TransactionError, check_access
 
 from ..numbering import format_number
 from .tools import (
-    create_org, create_position, create_user, image_bytes, letter_values,
-    pdf_bytes, reference)
+    SMTPServer, create_org, create_user, free_port, image_bytes,
+    letter_values, pdf_bytes, reference, run_queue)
 
 
 @contextmanager
@@ -534,6 +534,37 @@ class EsuratBaseTestCase(ModuleTestCase):
             with self.assertRaises(AccessError):
                 User.write([User(org.u_kadinkes.id)], {'name': "Ubah"})
 
+
+    # Email -------------------------------------------------------------
+
+    @with_transaction()
+    def test_mail_outbox_survives_a_failing_server(self):
+        "Mail is kept while the server is down and sent once it is back"
+        pool = Pool()
+        Mail = pool.get('esurat.mail')
+        email_uri = config.get('email', 'uri')
+        self.addCleanup(config.set, 'email', 'uri', email_uri)
+
+        config.set('email', 'uri', f'smtp://127.0.0.1:{free_port()}')
+        mail, = Mail.enqueue(
+            ['kadis@sukamajukab.go.id', ''], "Disposisi baru",
+            "Ada disposisi baru untuk Anda.")
+        run_queue()
+        self.assertEqual((mail.state, mail.attempts), ('pending', 1))
+        self.assertTrue(mail.last_error)
+        self.assertGreater(mail.next_attempt, datetime.datetime.now())
+
+        with SMTPServer() as server:
+            config.set('email', 'uri', server.uri)
+            Mail.send_pending()
+            self.assertEqual(mail.state, 'pending', "not due yet")
+            Mail.write([mail], {'next_attempt': datetime.datetime.now()})
+            Mail.send_pending()
+        self.assertEqual((mail.state, mail.attempts), ('sent', 2))
+        message, = server.messages
+        self.assertEqual(message['To'], 'kadis@sukamajukab.go.id')
+        self.assertEqual(message['Subject'], "Disposisi baru")
+        self.assertIn("disposisi baru", message.get_content())
 
 
 @unittest.skipUnless(

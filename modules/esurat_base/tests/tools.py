@@ -8,6 +8,7 @@ from io import BytesIO
 from types import SimpleNamespace
 
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 
 def group(xml_id):
@@ -142,3 +143,46 @@ def image_bytes(format='PNG', size=(60, 80), color='white'):
     buffer = BytesIO()
     Image.new('RGB', size, color).save(buffer, format=format)
     return buffer.getvalue()
+
+
+class SMTPServer:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it gets.
+
+    Use as a context manager; ``uri`` is what ``[email] uri`` should be."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+        self.messages.append(
+            message_from_bytes(envelope.content, policy=policy.default))
+        return '250 OK'
+
+    def __enter__(self):
+        from aiosmtpd.controller import Controller
+        self.controller = Controller(
+            self, hostname='127.0.0.1', port=free_port())
+        self.controller.start()
+        self.uri = f'smtp://127.0.0.1:{self.controller.port}'
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()
+
+
+def free_port():
+    "A loopback port where nothing listens (for a mail server that is down)"
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def run_queue():
+    "Run the tasks queued in the current transaction, as after a commit"
+    pool = Pool()
+    Queue = pool.get('ir.queue')
+    transaction = Transaction()
+    while transaction.tasks:
+        Queue(transaction.tasks.pop()).run()

@@ -1,0 +1,145 @@
+import datetime
+from email.message import EmailMessage
+
+from trytond import config
+from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.sendmail import send_message
+
+MAX_ATTEMPTS = 12
+
+
+class Mail(ModelSQL, ModelView):
+    """Outgoing Email
+
+    Every email e-Surat sends goes through this outbox: it is stored in the
+    transaction that decided to send it, tried right after the commit by a
+    queued task, and tried again by a cron with a growing delay while the
+    mail server fails.  A failing server never blocks or loses the action
+    that sent the mail."""
+    __name__ = 'esurat.mail'
+
+    to = fields.Char("To", required=True, readonly=True)
+    subject = fields.Char("Subject", required=True, readonly=True)
+    body = fields.Text("Body", required=True, readonly=True)
+    resource = fields.Reference(
+        "Resource", selection='get_resources', readonly=True)
+    state = fields.Selection([
+            ('pending', "Pending"),
+            ('sent', "Sent"),
+            ('failed', "Failed"),
+            ], "State", required=True, readonly=True, sort=False)
+    attempts = fields.Integer("Attempts", readonly=True)
+    next_attempt = fields.DateTime("Next Attempt", readonly=True)
+    sent_at = fields.DateTime("Sent At", readonly=True)
+    last_error = fields.Text("Last Error", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._order = [('id', 'DESC')]
+        cls._sql_indexes.add(
+            Index(t,
+                (t.state, Index.Equality(cardinality='low')),
+                (t.next_attempt, Index.Range()),
+                where=t.state == 'pending'))
+        cls._buttons.update({
+                'retry': {
+                    'invisible': Eval('state') == 'sent',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'pending'
+
+    @classmethod
+    def default_attempts(cls):
+        return 0
+
+    @classmethod
+    def get_resources(cls):
+        pool = Pool()
+        Model = pool.get('ir.model')
+        return [(None, '')] + [
+            (m, n) for m, n in Model.get_name_items()
+            if m.startswith('esurat.') or m.startswith('portal.')]
+
+    @classmethod
+    def enqueue(cls, recipients, subject, body, resource=None):
+        """Store one mail per address and send them after the commit.
+
+        recipients is an iterable of addresses; empty ones are ignored."""
+        mails = cls.create([{
+                    'to': to,
+                    'subject': subject,
+                    'body': body,
+                    'resource': str(resource) if resource else None,
+                    } for to in sorted({r for r in recipients if r})])
+        if mails:
+            cls.__queue__.send(mails)
+        return mails
+
+    def _message(self):
+        message = EmailMessage()
+        message['From'] = config.get('email', 'from')
+        message['To'] = self.to
+        message['Subject'] = self.subject
+        message.set_content(self.body)
+        return message
+
+    @classmethod
+    def send(cls, mails):
+        "Try to send pending mails now; failures are kept for the cron"
+        now = datetime.datetime.now()
+        for mail in mails:
+            if mail.state != 'pending':
+                continue
+            try:
+                send_message(mail._message(), strict=True)
+            except Exception as error:
+                mail.attempts = (mail.attempts or 0) + 1
+                mail.last_error = str(error) or error.__class__.__name__
+                if mail.attempts >= MAX_ATTEMPTS:
+                    mail.state = 'failed'
+                    mail.next_attempt = None
+                else:
+                    delay = min(2 ** mail.attempts, 240)
+                    mail.next_attempt = now + datetime.timedelta(
+                        minutes=delay)
+            else:
+                mail.state = 'sent'
+                mail.sent_at = now
+                mail.next_attempt = None
+                mail.attempts = (mail.attempts or 0) + 1
+            mail.save()
+
+    @classmethod
+    def send_pending(cls):
+        "Cron: send the mails whose next attempt is due"
+        now = datetime.datetime.now()
+        cls.send(cls.search([
+                    ('state', '=', 'pending'),
+                    ['OR',
+                        ('next_attempt', '=', None),
+                        ('next_attempt', '<=', now)],
+                    ], order=[('id', 'ASC')], limit=500))
+
+    @classmethod
+    @ModelView.button
+    def retry(cls, mails):
+        cls.write(mails, {'state': 'pending', 'next_attempt': None})
+        cls.send(mails)
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('esurat.mail|send_pending', "Send Pending Emails"))
