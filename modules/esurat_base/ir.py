@@ -11,6 +11,7 @@ class Rule(metaclass=PoolMeta):
         User = pool.get('res.user')
         context = super()._get_context(model_name)
         if Transaction().user:
+            context['esurat_user'] = Transaction().user
             context['esurat_positions'] = User.get_esurat_positions()
             context['esurat_agencies'] = User.get_esurat_agencies()
         return context
@@ -22,6 +23,7 @@ class Rule(metaclass=PoolMeta):
         key = super()._get_cache_key(model_names)
         if Transaction().user:
             key = (*key,
+                Transaction().user,
                 tuple(User.get_esurat_positions()),
                 tuple(User.get_esurat_agencies()))
         return key

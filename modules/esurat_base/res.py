@@ -58,6 +58,46 @@ class User(metaclass=PoolMeta):
         return Holding.user_positions(user_id)
 
     @classmethod
+    def acts_as(cls, position, user_id=None):
+        "Whether the user may act as position today"
+        return bool(position) and position.id in cls.get_esurat_positions(
+            user_id)
+
+    @classmethod
+    def acting_title(cls, position, user_id=None):
+        """How the user signs when acting as position, e.g.
+        "Plh. Kepala Dinas Kesehatan" or just the position's name"""
+        prefix = cls._acting_prefix(position, user_id)
+        return f'{prefix} {position.name}' if prefix else position.name
+
+    @classmethod
+    def _acting_prefix(cls, position, user_id=None):
+        pool = Pool()
+        Holding = pool.get('esurat.position.holding')
+        if user_id is None:
+            user_id = Transaction().user
+        holdings = Holding.search([
+                ('user', '=', user_id),
+                ('position', '=', position.id),
+                ('current', '=', True),
+                ], order=[('kind', 'ASC')], limit=1)
+        if holdings:
+            return {'plt': 'Plt.', 'plh': 'Plh.'}.get(holdings[0].kind, '')
+        return ''
+
+    @classmethod
+    def is_esurat_administrator(cls):
+        "Whether the current user administers e-Surat or an agency"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        groups = set(cls.get_groups())
+        return bool(groups & {
+                ModelData.get_id('res', 'group_admin'),
+                ModelData.get_id('esurat_base', 'group_esurat_admin'),
+                ModelData.get_id('esurat_base', 'group_esurat_opd_admin'),
+                })
+
+    @classmethod
     def get_esurat_agencies(cls, user_id=None):
         "Ids of the agencies the user administers (the agency of their unit)"
         pool = Pool()
