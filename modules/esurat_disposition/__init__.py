@@ -1,0 +1,1 @@
+# This file is part of e-Surat.  Classes are registered in tryton.cfg.

@@ -1,0 +1,15 @@
+from trytond.pool import PoolMeta
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.extend([
+                ('esurat.disposition|send_reminders',
+                    "Send Disposition Reminders"),
+                ('esurat.delegation|update_states',
+                    "Start and End Delegations"),
+                ])
