@@ -413,6 +413,7 @@ class Disposition(Workflow, ModelSQL, ModelView):
         return dispositions
 
     @classmethod
+    @without_check_access
     def deliver(cls, letter):
         "Put a registered letter into the inboxes of its recipients"
         user_id = Transaction().user or None

@@ -68,8 +68,8 @@ class Letter(metaclass=PoolMeta):
         ids = [l.id for l in letters]
         cursor.execute(*table.select(
                 table.letter,
-                Count(Literal('*')),
-                Count(Case((table.state == 'done', Literal(1)))),
+                Count(table.id),
+                Count(Case((table.state == 'done', table.id))),
                 Max(Case((open_ & (table.deadline < today), Literal(1)),
                         else_=Literal(0))),
                 Max(Case((table.state.in_(['read', 'in_progress', 'done']),
