@@ -7,6 +7,7 @@ created only when missing; letters are generated once, on the first run.
 """
 import argparse
 import datetime
+import importlib
 import random
 from io import BytesIO
 
@@ -432,6 +433,23 @@ def _run(database, func, **extras):
             return result
 
 
+# Modules that add their own demo data, in dependency order
+DEMO_MODULES = ['esurat_disposition', 'esurat_signing', 'portal_emas']
+
+
+def _activated_modules(database):
+    "The modules of DEMO_MODULES activated in database"
+    def activated():
+        pool = Pool()
+        Module = pool.get('ir.module')
+        return {m.name for m in Module.search([
+                    ('state', '=', 'activated'),
+                    ('name', 'in', DEMO_MODULES),
+                    ])}
+    names = _run(database, activated)
+    return [m for m in DEMO_MODULES if m in names]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('-c', '--config', required=True)
@@ -450,6 +468,13 @@ def main():
         return populate_letters(positions, args.letters)
     created = _run(args.database, letters)
     print(f"Demo data ready ({created} letters added).")
+    for module in _activated_modules(args.database):
+        try:
+            demo = importlib.import_module(f'trytond.modules.{module}.demo')
+        except ModuleNotFoundError:
+            continue
+        count = _run(args.database, demo.populate)
+        print(f"  {module}: {count} records added.")
     print(f"Demo logins (password: {DEMO_PASSWORD}):")
     for login, role in [
             ('superadmin', "super admin"),

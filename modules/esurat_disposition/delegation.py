@@ -280,7 +280,7 @@ class Delegation(Workflow, ModelSQL, ModelView):
         user_id = Transaction().user
         for delegation in delegations:
             position = delegation.approver_position
-            if not User.acts_as(position, user_id):
+            if user_id and not User.acts_as(position, user_id):
                 raise DelegationAccessError(gettext(
                         'esurat_disposition.msg_delegation_approve_right',
                         delegation=delegation.rec_name,
