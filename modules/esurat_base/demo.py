@@ -12,7 +12,9 @@ import random
 from io import BytesIO
 
 from trytond.pool import Pool
-from trytond.transaction import Transaction, TransactionError
+from trytond.transaction import Transaction
+
+from .tools import run_committed
 
 DEMO_PASSWORD = 'demo-esurat-2026'
 REGION = "Kabupaten Sukamaju"
@@ -417,20 +419,8 @@ def _operator(unit):
     return operators[0] if operators else User(0)
 
 
-def _run(database, func, **extras):
-    "Run func in a committed transaction, restarted when it asks for locks"
-    while True:
-        with Transaction().start(
-                database, 0, context={'language': 'id'},
-                **extras) as transaction:
-            try:
-                result = func()
-            except TransactionError as error:
-                transaction.rollback()
-                error.fix(extras)
-                continue
-            transaction.commit()
-            return result
+def _run(database, func):
+    return run_committed(database, func, context={'language': 'id'})
 
 
 # Modules that add their own demo data, in dependency order

@@ -9,13 +9,14 @@ from trytond.i18n import gettext
 from trytond.model import (
     ChatMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.pool import Pool
-from trytond.pyson import Bool, Eval, If
+from trytond.pyson import Bool, Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import (
     LetterAccessError, LetterRegisterError, LetterValidationError)
 from .numbering import format_number
+from .tools import rec_name_domain
 
 # Fields that hold what a restricted (rahasia) letter says
 CONTENT_FIELDS = {'subject', 'summary', 'search_text', 'rec_name'}
@@ -237,7 +238,7 @@ class Letter(Workflow, ChatMixin, ModelSQL, ModelView):
             return user.esurat_unit.agency.id
 
     @classmethod
-    def _default_reference(cls, model, xml_id):
+    def _default_reference(cls, xml_id):
         pool = Pool()
         ModelData = pool.get('ir.model.data')
         try:
@@ -247,12 +248,11 @@ class Letter(Workflow, ChatMixin, ModelSQL, ModelView):
 
     @classmethod
     def default_urgency(cls):
-        return cls._default_reference('esurat.letter.urgency', 'urgency_normal')
+        return cls._default_reference('urgency_normal')
 
     @classmethod
     def default_confidentiality(cls):
-        return cls._default_reference(
-            'esurat.letter.confidentiality', 'confidentiality_normal')
+        return cls._default_reference('confidentiality_normal')
 
     @fields.depends('confidentiality')
     def on_change_with_restricted(self, name=None):
@@ -266,17 +266,8 @@ class Letter(Workflow, ChatMixin, ModelSQL, ModelView):
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        _, operator, operand, *extra = clause
-        if operator.startswith('!') or operator.startswith('not '):
-            bool_op = 'AND'
-        else:
-            bool_op = 'OR'
-        return [bool_op,
-            ('agenda_number', operator, operand, *extra),
-            ('sender_number', operator, operand, *extra),
-            ('sender', operator, operand, *extra),
-            ('subject', operator, operand, *extra),
-            ]
+        return rec_name_domain(
+            clause, ['agenda_number', 'sender_number', 'sender', 'subject'])
 
     # Duplicates --------------------------------------------------------
 

@@ -14,6 +14,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import HoldingValidationError
+from .tools import rec_name_domain
 
 LEVELS = [
     ('regional_head', "Regional Head (Bupati/Wali Kota)"),
@@ -71,15 +72,7 @@ class Position(DeactivableMixin, tree(parent='reports_to'), ModelSQL,
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        _, operator, operand, *extra = clause
-        if operator.startswith('!') or operator.startswith('not '):
-            bool_op = 'AND'
-        else:
-            bool_op = 'OR'
-        return [bool_op,
-            ('name', operator, operand, *extra),
-            ('unit.rec_name', operator, operand, *extra),
-            ]
+        return rec_name_domain(clause, ['name', 'unit.rec_name'])
 
     def get_agency(self, name):
         return self.unit.agency.id if self.unit and self.unit.agency else None
@@ -103,9 +96,6 @@ class Position(DeactivableMixin, tree(parent='reports_to'), ModelSQL,
             for holding in holdings:
                 names[holding.position.id].append(holding.title)
         return {k: ', '.join(v) for k, v in names.items()}
-
-    def current_holdings(self, date=None):
-        return [h for h in self.holdings if h.is_current(date)]
 
 
 class Holding(ModelSQL, ModelView):

@@ -7,6 +7,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from .configuration import check_pattern
 from .exceptions import UnitValidationError
+from .tools import rec_name_domain
 
 # Kinds of unit that have their own administration, agenda and operators
 # (a Perangkat Daerah, or a Kelurahan under its Kecamatan).
@@ -62,7 +63,8 @@ class Unit(DeactivableMixin, tree(), ModelSQL, ModelView):
         t = cls.__table__()
         cls._order.insert(0, ('code', 'ASC'))
         cls._sql_constraints += [
-            ('code_unique', Unique(t, t.code), 'esurat_base.msg_unit_code_unique'),
+            ('code_unique', Unique(t, t.code),
+                'esurat_base.msg_unit_code_unique'),
             ]
         cls._sql_indexes.update({
                 Index(t, (t.parent, Index.Range())),
@@ -78,16 +80,7 @@ class Unit(DeactivableMixin, tree(), ModelSQL, ModelView):
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        _, operator, operand, *extra = clause
-        if operator.startswith('!') or operator.startswith('not '):
-            bool_op = 'AND'
-        else:
-            bool_op = 'OR'
-        return [bool_op,
-            ('name', operator, operand, *extra),
-            ('short_name', operator, operand, *extra),
-            ('code', operator, operand, *extra),
-            ]
+        return rec_name_domain(clause, ['name', 'short_name', 'code'])
 
     @property
     def is_agency(self):

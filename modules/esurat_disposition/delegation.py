@@ -8,6 +8,8 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
+from trytond.modules.esurat_base.tools import rec_name_domain
+
 from .exceptions import DelegationAccessError, DelegationValidationError
 
 # Delegations that give their delegate the position's inbox on their dates
@@ -132,10 +134,8 @@ class Delegation(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        return ['OR',
-            ('position.rec_name',) + tuple(clause[1:]),
-            ('delegate.rec_name',) + tuple(clause[1:]),
-            ]
+        return rec_name_domain(
+            clause, ['position.rec_name', 'delegate.rec_name'])
 
     # Checks ------------------------------------------------------------
 

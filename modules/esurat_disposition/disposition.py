@@ -11,6 +11,8 @@ from trytond.transaction import (
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
+from trytond.modules.esurat_base.tools import rec_name_domain
+
 from .exceptions import DispositionAccessError, DispositionError
 
 OPEN_STATES = ('sent', 'read', 'in_progress')
@@ -215,10 +217,7 @@ class Disposition(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        return ['OR',
-            ('from_title',) + tuple(clause[1:]),
-            ('to_position.rec_name',) + tuple(clause[1:]),
-            ]
+        return rec_name_domain(clause, ['from_title', 'to_position.rec_name'])
 
     def get_overdue(self, name):
         return bool(

@@ -10,9 +10,10 @@ from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     DB_NAME, ModuleTestCase, activate_module, drop_db, with_transaction)
-from trytond.transaction import Transaction, TransactionError, check_access
+from trytond.transaction import Transaction, check_access
 
 from ..numbering import format_number
+from ..tools import run_committed
 from .tools import (
     SMTPServer, create_org, create_user, free_port, image_bytes,
     letter_values, pdf_bytes, reference, run_queue)
@@ -203,7 +204,8 @@ class EsuratBaseTestCase(ModuleTestCase):
         self.assertEqual(
             (jpeg.mimetype, jpeg.name), ('image/jpeg', 'halaman1.jpg'))
         png = self.create_file(letter, 'halaman2', image_bytes('PNG'))
-        self.assertEqual((png.mimetype, png.name), ('image/png', 'halaman2.png'))
+        self.assertEqual(
+            (png.mimetype, png.name), ('image/png', 'halaman2.png'))
 
     @with_transaction()
     def test_scan_bad_input(self):
@@ -585,18 +587,7 @@ class EsuratConcurrencyTestCase(unittest.TestCase):
 
     @staticmethod
     def committed(func, user=0):
-        "Run func in its own committed transaction, as the RPC layer does"
-        extras = {}
-        while True:
-            with Transaction().start(DB_NAME, user, **extras) as transaction:
-                try:
-                    result = func()
-                except TransactionError as error:
-                    transaction.rollback()
-                    error.fix(extras)
-                    continue
-                transaction.commit()
-                return result
+        return run_committed(DB_NAME, func, user=user)
 
     def test_twenty_concurrent_registrations(self):
         "20 operators register at once: 20 distinct consecutive numbers"

@@ -66,7 +66,8 @@ def create_org():
         kind='opd', parent=o.pemda)
     o.dinkes.save()
 
-    o.u_sekda = create_user('sekda', "Sekda", o.setda, ['group_esurat_official'])
+    o.u_sekda = create_user(
+        'sekda', "Sekda", o.setda, ['group_esurat_official'])
     o.u_operator = create_user(
         'op_kominfo', "Operator Kominfo", o.kominfo,
         ['group_esurat_opd_admin'])

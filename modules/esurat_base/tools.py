@@ -1,0 +1,29 @@
+"""Small helpers shared by the e-Surat modules."""
+from trytond.transaction import Transaction, TransactionError
+
+
+def rec_name_domain(clause, names):
+    "Domain that applies a rec_name clause to each field of names"
+    _, operator, operand, *extra = clause
+    if operator.startswith('!') or operator.startswith('not '):
+        bool_op = 'AND'
+    else:
+        bool_op = 'OR'
+    return [bool_op] + [(name, operator, operand, *extra) for name in names]
+
+
+def run_committed(database, func, user=0, context=None):
+    """Run func in its own transaction and commit it, restarting it when it
+    asks for record locks, as Tryton's RPC layer does"""
+    extras = {}
+    while True:
+        with Transaction().start(
+                database, user, context=context, **extras) as transaction:
+            try:
+                result = func()
+            except TransactionError as error:
+                transaction.rollback()
+                error.fix(extras)
+                continue
+            transaction.commit()
+            return result
