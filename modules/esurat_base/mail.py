@@ -23,6 +23,11 @@ class Mail(ModelSQL, ModelView):
     to = fields.Char("To", required=True, readonly=True)
     subject = fields.Char("Subject", required=True, readonly=True)
     body = fields.Text("Body", required=True, readonly=True)
+    attachment = fields.Binary(
+        "Attachment", filename='attachment_name', file_id='attachment_id',
+        store_prefix='esurat', readonly=True)
+    attachment_name = fields.Char("Attachment Name", readonly=True)
+    attachment_id = fields.Char("Attachment ID", readonly=True)
     resource = fields.Reference(
         "Resource", selection='get_resources', readonly=True)
     state = fields.Selection([
@@ -69,15 +74,19 @@ class Mail(ModelSQL, ModelView):
             if m.startswith('esurat.') or m.startswith('portal.')]
 
     @classmethod
-    def enqueue(cls, recipients, subject, body, resource=None):
+    def enqueue(cls, recipients, subject, body, resource=None,
+            attachment=None, attachment_name=None):
         """Store one mail per address and send them after the commit.
 
-        recipients is an iterable of addresses; empty ones are ignored."""
+        recipients is an iterable of addresses; empty ones are ignored.
+        attachment (bytes) is sent as a PDF named attachment_name."""
         mails = cls.create([{
                     'to': to,
                     'subject': subject,
                     'body': body,
                     'resource': str(resource) if resource else None,
+                    'attachment': attachment,
+                    'attachment_name': attachment_name,
                     } for to in sorted({r for r in recipients if r})])
         if mails:
             cls.__queue__.send(mails)
@@ -89,6 +98,10 @@ class Mail(ModelSQL, ModelView):
         message['To'] = self.to
         message['Subject'] = self.subject
         message.set_content(self.body)
+        if self.attachment:
+            message.add_attachment(
+                bytes(self.attachment), maintype='application',
+                subtype='pdf', filename=self.attachment_name or 'surat.pdf')
         return message
 
     @classmethod

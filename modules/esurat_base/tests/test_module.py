@@ -550,7 +550,8 @@ class EsuratBaseTestCase(ModuleTestCase):
         config.set('email', 'uri', f'smtp://127.0.0.1:{free_port()}')
         mail, = Mail.enqueue(
             ['kadis@sukamajukab.go.id', ''], "Disposisi baru",
-            "Ada disposisi baru untuk Anda.")
+            "Ada disposisi baru untuk Anda.",
+            attachment=b'%PDF-1.7 surat', attachment_name='surat.pdf')
         run_queue()
         self.assertEqual((mail.state, mail.attempts), ('pending', 1))
         self.assertTrue(mail.last_error)
@@ -566,7 +567,11 @@ class EsuratBaseTestCase(ModuleTestCase):
         message, = server.messages
         self.assertEqual(message['To'], 'kadis@sukamajukab.go.id')
         self.assertEqual(message['Subject'], "Disposisi baru")
-        self.assertIn("disposisi baru", message.get_content())
+        self.assertIn("disposisi baru", message.get_body().get_content())
+        attachment, = message.iter_attachments()
+        self.assertEqual(attachment.get_filename(), 'surat.pdf')
+        self.assertEqual(attachment.get_content_type(), 'application/pdf')
+        self.assertEqual(attachment.get_content(), b'%PDF-1.7 surat')
 
 
 @unittest.skipUnless(
