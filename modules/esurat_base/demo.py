@@ -15,6 +15,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from .tools import run_committed
+from .unit import AGENCY_KINDS
 
 DEMO_PASSWORD = 'demo-esurat-2026'
 REGION = "Kabupaten Sukamaju"
@@ -350,6 +351,10 @@ def populate_letters(positions, count=200):
     Confidentiality = pool.get('esurat.letter.confidentiality')
     if Letter.search([], limit=1):
         return 0
+    # Registering takes each agency's lock, and on PostgreSQL a first lock
+    # restarts the transaction: take them all at once, restart once
+    Unit = pool.get('esurat.unit')
+    Unit.lock(Unit.search([('kind', 'in', list(AGENCY_KINDS))]))
     rng = random.Random(83)
     today = datetime.date.today()
     heads = [p for p in positions.values()

@@ -271,11 +271,12 @@ class Letter(Workflow, ChatMixin, ModelSQL, ModelView):
 
     # Duplicates --------------------------------------------------------
 
-    @fields.depends('id', 'unit', 'sender', 'sender_number')
+    @fields.depends(methods=['find_duplicate'])
     def on_change_with_duplicate_of(self, name=None):
         duplicate = self.find_duplicate()
         return duplicate.id if duplicate else None
 
+    @fields.depends('id', 'unit', 'sender', 'sender_number')
     @without_check_access
     def find_duplicate(self):
         "A registered letter of the same unit with this sender and number"

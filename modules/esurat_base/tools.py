@@ -14,7 +14,9 @@ def rec_name_domain(clause, names):
 
 def run_committed(database, func, user=0, context=None):
     """Run func in its own transaction and commit it, restarting it when it
-    asks for record locks, as Tryton's RPC layer does"""
+    asks for record locks, then run the tasks it queued, as Tryton's RPC
+    layer does"""
+    from trytond.worker import run_task
     extras = {}
     while True:
         with Transaction().start(
@@ -26,4 +28,8 @@ def run_committed(database, func, user=0, context=None):
                 error.fix(extras)
                 continue
             transaction.commit()
-            return result
+            tasks = list(transaction.tasks)
+            transaction.tasks.clear()
+        for task_id in tasks:
+            run_task(database, task_id)
+        return result

@@ -5,7 +5,7 @@ from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Workflow, fields,
     sequence_ordered)
 from trytond.pool import Pool
-from trytond.pyson import Bool, Eval
+from trytond.pyson import Bool, Eval, If
 from trytond.transaction import (
     Transaction, check_access, without_check_access)
 from trytond.wizard import (
@@ -196,6 +196,15 @@ class Disposition(Workflow, ModelSQL, ModelView):
                     'depends': ['state'],
                     },
                 })
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/tree', 'visual',
+                If(Eval('overdue', False), 'danger',
+                    If(Eval('state') == 'recalled', 'muted',
+                        If(Eval('unread', False), 'success', '')))),
+            ]
 
     @classmethod
     def default_state(cls):

@@ -2,7 +2,6 @@ import datetime
 import os
 import threading
 import unittest
-from contextlib import contextmanager
 
 from trytond import backend, config
 from trytond.exceptions import UserError
@@ -13,17 +12,11 @@ from trytond.tests.test_tryton import (
 from trytond.transaction import Transaction, check_access
 
 from ..numbering import format_number
+from ..ratelimit import RateLimiter
 from ..tools import run_committed
 from .tools import (
-    SMTPServer, create_org, create_user, free_port, image_bytes,
+    SMTPServer, as_user, create_org, create_user, free_port, image_bytes,
     letter_values, pdf_bytes, reference, run_queue)
-
-
-@contextmanager
-def as_user(user):
-    "Act as user through the access checks of a client call"
-    with Transaction().set_user(user.id), check_access():
-        yield
 
 
 def register(letters):
@@ -340,6 +333,9 @@ class EsuratBaseTestCase(ModuleTestCase):
         to_dinkes = self.create_letter(
             org, unit=org.dinkes, addressees=[org.p_kadinkes])
         register([to_kadis, to_kabid, to_dinkes])
+        # Not registered yet: only the operators see it
+        draft = self.create_letter(
+            org, sender_number='B-3', addressees=[org.p_kadis])
 
         def visible(user):
             with as_user(user):
@@ -349,10 +345,12 @@ class EsuratBaseTestCase(ModuleTestCase):
         self.assertEqual(visible(org.u_kabid), {to_kabid})
         self.assertEqual(visible(org.u_staff), {to_kadis})
         self.assertEqual(visible(org.u_kadinkes), {to_dinkes})
-        self.assertEqual(visible(org.u_operator), {to_kadis, to_kabid})
+        self.assertEqual(
+            visible(org.u_operator), {to_kadis, to_kabid, draft})
         self.assertEqual(visible(org.u_op_dinkes), {to_dinkes})
         self.assertEqual(
-            visible(org.u_superadmin), {to_kadis, to_kabid, to_dinkes})
+            visible(org.u_superadmin),
+            {to_kadis, to_kabid, to_dinkes, draft})
         self.assertEqual(visible(org.u_sekda), set())
 
         # An official of another agency cannot read by id either
@@ -572,6 +570,19 @@ class EsuratBaseTestCase(ModuleTestCase):
         self.assertEqual(attachment.get_filename(), 'surat.pdf')
         self.assertEqual(attachment.get_content_type(), 'application/pdf')
         self.assertEqual(attachment.get_content(), b'%PDF-1.7 surat')
+
+
+class RateLimiterTestCase(unittest.TestCase):
+    "The rate limiter of the anonymous pages"
+
+    def test_limit_per_key_and_window(self):
+        limiter = RateLimiter(3, period=60)
+        self.assertEqual(
+            [limiter.allow('10.0.0.1') for _ in range(4)],
+            [True, True, True, False])
+        self.assertTrue(limiter.allow('10.0.0.2'), "other addresses pass")
+        limiter.period = 0
+        self.assertTrue(limiter.allow('10.0.0.1'), "a new window")
 
 
 @unittest.skipUnless(

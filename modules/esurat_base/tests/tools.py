@@ -4,11 +4,19 @@
 Setda, two agencies (Diskominfo and Dinkes) and their people.
 """
 import datetime
+from contextlib import contextmanager
 from io import BytesIO
 from types import SimpleNamespace
 
 from trytond.pool import Pool
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, check_access
+
+
+@contextmanager
+def as_user(user):
+    "Run as user with access checks, as a client call would"
+    with Transaction().set_user(user.id), check_access():
+        yield
 
 
 def group(xml_id):

@@ -1,23 +1,16 @@
 import datetime
-from contextlib import contextmanager
 
 from trytond import config
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.esurat_base.tests.tools import (
-    SMTPServer, create_org, create_position, create_user, letter_values,
+    SMTPServer, as_user, create_org, create_position, create_user, letter_values,
     reference, run_queue)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
-from trytond.transaction import Transaction, check_access
+from trytond.transaction import Transaction
 
 TODAY = datetime.date.today()
-
-
-@contextmanager
-def as_user(user):
-    with Transaction().set_user(user.id), check_access():
-        yield
 
 
 def instruction(n=1):
