@@ -1,0 +1,618 @@
+"""e-Surat on a phone: the "Done means" of issues 2 and 3 in a real browser.
+
+Each user has their own browser context, 360×740 and Indonesian, and drives
+the web client sao the way they would: the login form, the menu behind the
+toggle, forms, the file picker, buttons, the search bar, the inbox, the
+Dispose wizard and the tracking view. The JSON-RPC client only prepares what
+is not the point of a test (the letter the Sekda disposes) and cross-checks
+what the screen shows.
+
+Screenshots of the key moments go to var/screenshots/.
+"""
+import datetime
+import io
+import re
+import secrets
+
+import pytest
+
+PHONE = {'width': 360, 'height': 740}
+# The date format of the Indonesian language in Tryton (ir.lang "id")
+DATE_FORMAT = '%d/%m/%Y'
+TIME = re.compile(r'^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$')
+DATE = re.compile(r'^\d{2}/\d{2}/\d{4}$')
+
+
+def _expect():
+    from playwright.sync_api import expect
+    expect.set_options(timeout=30_000)
+    return expect
+
+
+def _today(days=0):
+    day = datetime.date.today() + datetime.timedelta(days=days)
+    return {'__class__': 'date', 'year': day.year, 'month': day.month,
+        'day': day.day}
+
+
+def _scan_pdf(text):
+    "A small real one-page PDF, as a scanner would produce"
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    pdf.setFont('Helvetica', 12)
+    pdf.drawString(72, 780, "PINDAIAN SURAT MASUK (UJI PERAMBAN)")
+    pdf.drawString(72, 760, text)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+class SaoError(AssertionError):
+    pass
+
+
+class Phone:
+    "One user in their own phone-sized browser context, driving sao"
+
+    def __init__(self, browser, esurat, screenshots, login):
+        self.esurat = esurat
+        self.login_name = login
+        self.screenshots = screenshots
+        self.expect = _expect()
+        self.context = browser.new_context(
+            viewport=PHONE, locale='id-ID', timezone_id='Asia/Jakarta')
+        self.context.set_default_timeout(30_000)
+        self.page = self.context.new_page()
+        self.errors = []
+        self.page.on('pageerror', lambda error: self.errors.append(
+                f'JavaScript error: {error}'))
+
+    def close(self):
+        self.context.close()
+
+    # Waiting -----------------------------------------------------------
+
+    def settle(self):
+        """Wait until sao has no RPC in flight (sao's calls go through
+        jQuery.ajax) and has rendered the answers; fail on a JavaScript
+        error or an error dialog instead of timing out later"""
+        for _ in range(2):
+            self.page.wait_for_function(
+                '() => window.jQuery !== undefined && jQuery.active === 0')
+            # sao renders the answers in promise callbacks
+            self.page.wait_for_timeout(100)
+        if self.errors:
+            raise SaoError('\n'.join(self.errors))
+        dialogs = self.page.locator(
+            '.modal.in.error-dialog, .modal.in.warning-dialog')
+        if dialogs.count():
+            raise SaoError(
+                f'sao shows an error to {self.login_name}: '
+                + dialogs.first.inner_text()
+                + '\nserver log:\n' + self.esurat.log_tail())
+
+    def shot(self, name, full=False):
+        "Save a screenshot; full: the whole screen content, still 360 wide"
+        path = self.screenshots / f'{name}.png'
+        if not full:
+            self.page.screenshot(path=path)
+            return
+        # sao scrolls inside its own containers: let them grow instead
+        height = self.page.evaluate('''() => Math.max(...Array.from(
+            document.querySelectorAll('body *'), e => e.scrollHeight)) + 300''')
+        self.page.set_viewport_size({'width': PHONE['width'],
+                'height': min(max(height, PHONE['height']), 6000)})
+        self.settle()
+        self.page.screenshot(path=path)
+        self.page.set_viewport_size(PHONE)
+        self.settle()
+
+    # Screen parts ------------------------------------------------------
+
+    @property
+    def tab(self):
+        "The content of the current tab"
+        return self.page.locator('#tabcontent > .tab-pane.active')
+
+    @property
+    def dialog(self):
+        return self.page.locator('.modal.in').last
+
+    def field(self, name, scope=None):
+        return (scope or self.tab).locator(
+            f'input[name="{name}"], textarea[name="{name}"], '
+            f'select[name="{name}"]').first
+
+    def expect_selection(self, name, label, scope=None):
+        "Wait until the selection field name shows label"
+        self.expect(self.field(name, scope).locator('option:checked')
+            ).to_have_text(label)
+
+    def button(self, name, scope=None):
+        "A button of the form by its name (its label is translated)"
+        return (scope or self.tab).locator(f'button[name="{name}"]')
+
+    def rows(self, scope=None):
+        return (scope or self.tab).locator('.treeview tbody tr:not(.more-row)')
+
+    def cell(self, text, scope=None):
+        "The list cells showing text"
+        return (scope or self.tab).locator(
+            '.treeview td .column-char', has_text=text)
+
+    def list_rows(self, scope=None):
+        """The rows of the list as shown on the phone: one card per record
+        with "Label: value" lines; {label: [values]} per row (a date-time
+        shown as a date column and a time column gives two values)"""
+        return (scope or self.tab).locator('.treeview').first.evaluate('''
+            tree => Array.from(tree.querySelectorAll('tbody tr'))
+                .filter(tr => !tr.classList.contains('more-row'))
+                .map(tr => {
+                    const row = {};
+                    for (const td of tr.querySelectorAll('td[data-title]')) {
+                        if (td.style.display == 'none') continue;
+                        const label = td.dataset.title.replace(/:\\s*$/, '');
+                        (row[label] = row[label] || []).push(
+                            td.innerText.trim());
+                    }
+                    return row;
+                })''')
+
+    # Actions -----------------------------------------------------------
+
+    def log_in(self, shot=None):
+        page = self.page
+        # The address names the database, as in a link given to users (the
+        # login form would offer every database of the server otherwise)
+        page.goto(f'{self.esurat.url}/#{self.esurat.database}')
+        dialog = page.locator('.login-dialog')
+        self.expect(dialog.locator('.modal-title')).to_contain_text(
+            'e-Surat — Masuk')
+        self.expect(dialog.locator('label[for=login]')).to_have_text(
+            'Nama pengguna')
+        self.expect(dialog.locator('#database:visible')).to_have_value(
+            self.esurat.database)
+        dialog.locator('input#login').fill(self.login_name)
+        if shot:
+            # once Bootstrap's fade-in is over
+            page.wait_for_function('''() => getComputedStyle(
+                document.querySelector('.login-dialog')).opacity === "1"''')
+            self.shot(shot)
+        dialog.locator('button[type=submit]').click()
+        password = page.locator('.ask-dialog input[type=password]')
+        password.fill(self.esurat.demo_password)
+        password.press('Enter')
+        self.expect(page.locator('#menu .column-char', has_text='e-Surat')
+            ).to_be_visible()
+        self.settle()
+
+    def open_menu(self, *path):
+        """Open a menu entry; on a phone the menu hides behind the toggle
+        in the navigation bar once a tab is open"""
+        menu = self.page.locator('#menu')
+        if not menu.is_visible():
+            self.page.locator('a.navbar-brand[data-toggle="menu"]').click()
+            self.expect(menu).to_be_visible()
+        *parents, leaf = path
+        for name in parents:
+            entry = menu.locator('.column-char').filter(
+                has_text=re.compile(f'^{re.escape(leaf)}$'))
+            if not entry.first.is_visible():
+                menu.locator('.column-char').filter(
+                    has_text=re.compile(f'^{re.escape(name)}$')).click()
+                self.settle()
+        menu.locator('.column-char').filter(
+            has_text=re.compile(f'^{re.escape(leaf)}$')).click()
+        self.settle()
+        self.expect(self.page.locator('#menu')).to_be_hidden()
+
+    def choose(self, name, text, option=None, scope=None):
+        "Type into a many2one (or many2many) entry and pick the completion"
+        scope = scope or self.tab
+        entry = self.field(name, scope)
+        entry.click()
+        entry.press_sequentially(text)
+        choice = scope.locator('.dropdown-completion li',
+            has_text=option or text).first
+        self.expect(choice).to_be_visible()
+        choice.click()
+        self.settle()
+
+    def notebook_page(self, label):
+        tab = self.tab.locator('.form-notebook > .nav-tabs > li').filter(
+            has_text=label).first
+        for _ in range(3):
+            # The first tap may only end the edition of a list row
+            tab.locator('a').click()
+            self.settle()
+            if 'active' in (tab.get_attribute('class') or ''):
+                break
+        self.expect(tab).to_have_class(re.compile(r'\bactive\b'))
+
+    def list_tab(self, label):
+        "A tab of the list (Konsep, Semua, Belum Dibaca, ...)"
+        self.tab.locator('.tab-domain a').filter(
+            has_text=re.compile(f'^{re.escape(label)}')).click()
+        self.settle()
+
+    def title_menu(self, item_id):
+        """An entry of the tab's title menu, which replaces most of the
+        toolbar on a phone (Search, Relate, ...)"""
+        self.tab.locator('a.navbar-brand.dropdown-toggle').click()
+        entry = self.tab.locator(f'ul.dropdown-menu a#{item_id}')
+        self.expect(entry).to_be_visible()
+        entry.click()
+
+    def search(self, text, tab='Semua'):
+        self.title_menu('search')
+        box = self.tab.locator('.filter-box input.form-control').first
+        self.expect(box).to_be_visible()
+        box.fill(text)
+        box.press('Enter')
+        self.settle()
+        if tab:
+            self.list_tab(tab)
+
+    def show_lines(self, scope=None):
+        """Lists inside a form show their lines only after a tap on "More"
+        (sao 8 loads them lazily)"""
+        more = (scope or self.tab).locator('tr.more-row button:visible')
+        while more.count():
+            more.first.click()
+            self.settle()
+
+    def open_row(self, text):
+        "Double-tap the list row showing text"
+        cell = self.cell(text).first
+        self.expect(cell).to_be_visible()
+        cell.dblclick()
+        self.settle()
+
+
+@pytest.fixture
+def phone(request, browser, esurat, screenshots):
+    "phone(login): a logged-in phone of login"
+    phones = []
+
+    def open_phone(login, shot=None):
+        phone = Phone(browser, esurat, screenshots, login)
+        phones.append(phone)
+        phone.log_in(shot=shot)
+        return phone
+    yield open_phone
+    from playwright.sync_api import Error as PlaywrightError
+    report = getattr(request.node, 'report_call', None)
+    for phone in phones:
+        if report is not None and report.failed:
+            # What each phone showed when the test failed
+            try:
+                phone.page.screenshot(path=screenshots / (
+                        f'FAILED-{request.node.name}-{phone.login_name}.png'))
+            except PlaywrightError:
+                pass
+        phone.close()
+
+
+def test_operator_registers_and_only_the_addressee_sees_it(
+        esurat, phone, tmp_path):
+    """Issue 2: a newcomer logs in as an OPD operator, registers a letter
+    with a scan, sees its agenda number, finds it by search, and the
+    addressed official sees it on a phone-sized screen while an official of
+    another OPD does not."""
+    token = secrets.token_hex(3)
+    subject = f"Undangan rapat koordinasi SPBE {token}"
+    sender_number = f"B-{token}/KOMDIGI/2026"
+    scan = tmp_path / 'pindaian-undangan.pdf'
+    scan.write_bytes(_scan_pdf(subject))
+
+    # The operator of Diskominfo registers the letter on their phone
+    operator = phone('op.kominfo', shot='issue2-0-operator-login')
+    operator.open_menu('e-Surat', 'Surat Masuk')
+    operator.tab.locator('button#new_').click()
+    operator.settle()
+    expect = operator.expect
+    expect(operator.field('sender')).to_be_editable()
+    operator.field('sender').fill("Kementerian Komunikasi dan Digital")
+    operator.field('sender_number').fill(sender_number)
+    operator.field('sender_date').fill(
+        (datetime.date.today() - datetime.timedelta(days=2)).strftime(
+            DATE_FORMAT))
+    operator.field('subject').fill(subject)
+    operator.choose('letter_type', "Surat Undangan")
+    operator.choose('classification', "Komunikasi dan Informatika")
+    addressees = operator.tab.locator('.form-one2many').filter(
+        has=operator.page.locator('label', has_text='Ditujukan Kepada'))
+    addressees.locator('button[title=Baru]').click()
+    operator.settle()
+    operator.choose('position', "Kepala Dinas Komunikasi",
+        "Kepala Dinas Komunikasi dan Informatika", scope=addressees)
+    operator.field('summary').fill(
+        "Rapat koordinasi evaluasi SPBE; mohon dihadiri.")
+
+    # The scan, through the file picker of a new file
+    operator.notebook_page('Berkas')
+    files = operator.tab.locator('.form-one2many').filter(
+        has=operator.page.locator('label', has_text='Berkas'))
+    files.locator('button[title=Baru]').click()
+    operator.settle()
+    dialog = operator.dialog
+    dialog.locator('input[type=file]').set_input_files(scan)
+    operator.settle()
+    expect(operator.field('name', dialog)).to_have_value(scan.name)
+    operator.shot('issue2-1-operator-scan')
+    dialog.locator('button#save', has_text='Tambah').click()
+    operator.settle()
+    expect(operator.cell(scan.name, files)).to_be_visible()
+
+    # Register: sao saves the letter, the server gives the agenda number
+    register = operator.button('register')
+    expect(register).to_have_text(re.compile('Registrasikan', re.IGNORECASE))
+    register.click()
+    operator.settle()
+    agenda = operator.field('agenda_number')
+    expect(agenda).to_have_value(re.compile(r'^\d+/500\.12/\d{4}$'))
+    agenda_number = agenda.input_value()
+    operator.expect_selection('state', 'Teregistrasi')
+    agenda.scroll_into_view_if_needed()
+    operator.shot('issue2-2-operator-agenda-number')
+
+    distribute = operator.button('distribute')
+    expect(distribute).to_have_text(re.compile('Distribusikan', re.IGNORECASE))
+    distribute.click()
+    operator.settle()
+    expect(operator.button('distribute')).to_be_hidden()
+    operator.expect_selection('state', 'Terdistribusi')
+
+    # Found again by the search bar, by its agenda number
+    operator.search(agenda_number)
+    expect(operator.cell(subject)).to_be_visible()
+    row, = [r for r in operator.list_rows()
+        if r['Nomor Agenda'] == [agenda_number]]
+    assert row['Perihal'] == [subject], row
+    assert row['Status'] == ['Terdistribusi'], row
+    operator.shot('issue2-3-operator-search')
+
+    # What the server stored, as the operator
+    rpc = esurat.login('op.kominfo')
+    letter, = rpc('model.esurat.letter.search_read',
+        [('subject', '=', subject)], 0, None, None,
+        ['agenda_number', 'state', 'files', 'unit.code'])
+    assert letter['agenda_number'] == agenda_number
+    assert letter['state'] == 'distributed'
+    assert letter['unit.']['code'] == '500.12'
+    scan_file, = rpc('model.esurat.letter.file.read', letter['files'],
+        ['mimetype', 'pages', 'size'])
+    assert scan_file['mimetype'] == 'application/pdf'
+    assert scan_file['pages'] == 1
+    assert scan_file['size'] == scan.stat().st_size
+
+    # The Kepala Diskominfo finds it in the inbox on the phone
+    kadis = phone('kadis.kominfo')
+    kadis.open_menu('e-Surat', 'Kotak Masuk Saya')
+    kadis.list_tab('Belum Dibaca')
+    expect(kadis.cell(subject)).to_be_visible()
+    mine = [r for r in kadis.list_rows() if r['Perihal'] == [subject]]
+    assert len(mine) == 1, mine
+    assert mine[0]['Dari'] == ['Diskominfo'], mine
+    kadis.cell(subject).scroll_into_view_if_needed()
+    kadis.shot('issue2-4-addressee-inbox')
+    kadis.open_row(subject)
+    expect(kadis.field('letter_agenda_number')).to_have_value(agenda_number)
+    kadis.expect_selection('state', 'Dibaca')
+    # ... and the letter with its scan
+    kadis.open_menu('e-Surat', 'Surat Masuk')
+    kadis.list_tab('Semua')
+    kadis.open_row(subject)
+    expect(kadis.field('agenda_number')).to_have_value(agenda_number)
+    kadis.notebook_page('Berkas')
+    kadis.show_lines()
+    expect(kadis.cell(scan.name)).to_be_visible()
+    kadis.shot('issue2-5-addressee-letter-scan')
+
+    # The Kepala Dinas Kesehatan sees nothing of it, neither on screen...
+    other = phone('kadis.kesehatan')
+    other.open_menu('e-Surat', 'Surat Masuk')
+    other.search(token)
+    expect(other.rows()).to_have_count(0)
+    other.shot('issue2-6-other-opd-search-empty')
+    other.open_menu('e-Surat', 'Kotak Masuk Saya')
+    other.list_tab('Semua')
+    expect(other.cell(subject)).to_have_count(0)
+    # ... nor through the server
+    other_rpc = esurat.login('kadis.kesehatan')
+    assert other_rpc('model.esurat.letter.search_count',
+        [('subject', 'ilike', f'%{token}%')]) == 0
+    assert other_rpc('model.esurat.letter.search_count',
+        [('agenda_number', '=', agenda_number)]) == 0
+    assert other_rpc('model.esurat.disposition.search_count',
+        [('letter', '=', letter['id'])]) == 0
+    with pytest.raises(esurat.Error):
+        other_rpc('model.esurat.letter.read', [letter['id']], ['subject'])
+    # while the addressee's server view agrees with the screen
+    assert esurat.login('kadis.kominfo')('model.esurat.letter.search_count',
+        [('subject', '=', subject)]) == 1
+
+
+def test_disposition_chain_with_plh_and_tracking(esurat, phone):
+    """Issue 3: the Sekda disposes a letter on a phone-sized screen, the
+    Kepala Dinas's Plh sees it and disposes to a Kabid, the Kabid reports
+    done, and the tracking view tells the whole story with times and
+    identities.
+
+    In the demo the Kepala Dinas Kesehatan (kadis.kesehatan) is on leave and
+    the Kabid Pelayanan Kesehatan (kabid.yankes) is his Plh."""
+    token = secrets.token_hex(3)
+    subject = f"Permintaan data imunisasi anak sekolah {token}"
+
+    # Preparation: Bagian Umum registers and distributes a letter to the
+    # Sekda (the operator's screens are proven by the test above)
+    umum = esurat.login('umum.setda')
+    sekda_position, = umum('model.esurat.position.search',
+        [('name', '=', "Sekretaris Daerah")], 0, None, None)
+    letter_type, = umum('model.esurat.letter.type.search',
+        [('code', '=', 'surat_dinas')], 0, 1, None)
+    classification, = umum('model.esurat.classification.search',
+        [('code', '=', '400.7')], 0, 1, None)
+    letter_id, = umum('model.esurat.letter.create', [{
+                'sender': "Kementerian Kesehatan",
+                'sender_number': f"PM.01.02/{token}/2026",
+                'sender_date': _today(-1),
+                'received_date': _today(),
+                'subject': subject,
+                'summary': "Mohon data cakupan imunisasi per kecamatan.",
+                'letter_type': letter_type,
+                'classification': classification,
+                'addressees': [['create', [
+                                {'position': sekda_position, 'kind': 'to'}]]],
+                }])
+    umum('model.esurat.letter.register', [letter_id])
+    umum('model.esurat.letter.distribute', [letter_id])
+    agenda_number, = [r['agenda_number'] for r in umum(
+            'model.esurat.letter.read', [letter_id], ['agenda_number'])]
+    deadline = datetime.date.today() + datetime.timedelta(days=3)
+
+    # The Sekda disposes it to the Kepala Dinas Kesehatan from the phone
+    sekda = phone('sekda')
+    expect = sekda.expect
+    sekda.open_menu('e-Surat', 'Kotak Masuk Saya')
+    sekda.list_tab('Belum Dibaca')
+    sekda.open_row(subject)
+    expect(sekda.field('letter_agenda_number')).to_have_value(agenda_number)
+    sekda.expect_selection('state', 'Dibaca')
+    dispose = sekda.button('dispose')
+    expect(dispose).to_have_text(re.compile('Disposisikan', re.IGNORECASE))
+    dispose.click()
+    sekda.settle()
+    wizard = sekda.dialog
+    expect(wizard.locator('.modal-header')).to_contain_text('Disposisikan')
+    sekda.choose('to_positions', "Kepala Dinas Kesehatan", scope=wizard)
+    sekda.field('instructions', wizard).select_option(
+        label=["Tindak Lanjuti", "Siapkan Bahan/Jawaban"])
+    sekda.field('deadline', wizard).fill(deadline.strftime(DATE_FORMAT))
+    sekda.field('note', wizard).fill("Mohon disiapkan datanya.")
+    sekda.settle()
+    sekda.shot('issue3-1-sekda-dispose-wizard', full=True)
+    wizard.locator('.modal-footer button', has_text='Kirim').click()
+    sekda.settle()
+    expect(sekda.page.locator('.modal.in')).to_have_count(0)
+    sekda.expect_selection('state', 'Sedang Diproses')
+
+    # The Plh of the Kepala Dinas Kesehatan finds it in the inbox
+    plh = phone('kabid.yankes')
+    plh.open_menu('e-Surat', 'Kotak Masuk Saya')
+    plh.list_tab('Belum Dibaca')
+    expect(plh.cell(subject)).to_be_visible()
+    item, = [r for r in plh.list_rows() if r['Perihal'] == [subject]]
+    assert item['Dari'] == ['Sekretaris Daerah'], item
+    assert item['Batas Waktu'] == [deadline.strftime(DATE_FORMAT)], item
+    assert item['Status'] == ['Terkirim'], item
+    plh.cell(subject).scroll_into_view_if_needed()
+    plh.shot('issue3-2-plh-inbox')
+    plh.open_row(subject)
+    expect(plh.field('to_title')).to_have_value(
+        "Kepala Dinas Kesehatan (Dinkes)")
+    expect(plh.field('read_as')).to_have_value(
+        "Plh. Kepala Dinas Kesehatan")
+    plh.button('dispose').click()
+    plh.settle()
+    wizard = plh.dialog
+    plh.choose('to_positions', "Pencegahan",
+        "Kepala Bidang Pencegahan dan Pengendalian Penyakit", scope=wizard)
+    plh.field('instructions', wizard).select_option(label=["Tindak Lanjuti"])
+    plh.field('note', wizard).fill("Siapkan data imunisasi per kecamatan.")
+    plh.settle()
+    plh.shot('issue3-3-plh-dispose-wizard', full=True)
+    wizard.locator('.modal-footer button', has_text='Kirim').click()
+    plh.settle()
+    plh.expect_selection('state', 'Sedang Diproses')
+
+    # The Kabid P2P reports done
+    kabid = phone('kabid.p2p')
+    kabid.open_menu('e-Surat', 'Kotak Masuk Saya')
+    kabid.list_tab('Belum Dibaca')
+    item, = [r for r in kabid.list_rows() if r['Perihal'] == [subject]]
+    assert item['Dari'] == ['Plh. Kepala Dinas Kesehatan'], item
+    kabid.open_row(subject)
+    expect(kabid.field('from_title')).to_have_value(
+        'Plh. Kepala Dinas Kesehatan')
+    report = "Data imunisasi per kecamatan sudah dikirim melalui surel dinas."
+    kabid.field('report').fill(report)
+    done = kabid.button('done')
+    expect(done).to_have_text(re.compile('Laporkan Selesai', re.IGNORECASE))
+    done.click()
+    kabid.settle()
+    kabid.expect_selection('state', 'Selesai')
+    expect(kabid.field('done_as')).to_have_value(
+        "Kepala Bidang Pencegahan dan Pengendalian Penyakit")
+    kabid.shot('issue3-4-kabid-done')
+
+    # The Sekda follows it up: the letter's tracking tells the story
+    sekda.open_menu('e-Surat', 'Surat Masuk')
+    sekda.list_tab('Semua')
+    sekda.open_row(subject)
+    expect(sekda.field('agenda_number')).to_have_value(agenda_number)
+    sekda.title_menu('relate')
+    tracking = sekda.tab.locator('ul.dropdown-menu a',
+        has_text='Pelacakan Disposisi')
+    expect(tracking).to_be_visible()
+    tracking.click()
+    sekda.settle()
+    expect(sekda.tab.locator('.title').first).to_contain_text('Pelacakan')
+    for title in ["Sekretaris Daerah (Setda)",
+            "Kepala Dinas Kesehatan (Dinkes)"]:
+        row = sekda.rows().filter(has=sekda.page.locator(
+                '.column-char', has_text=title))
+        row.locator('span.expander').click()
+        sekda.settle()
+    expect(sekda.rows()).to_have_count(3)
+    delivery, to_kadinkes, to_kabid = sekda.list_rows()
+    sekda.shot('issue3-5-tracking', full=True)
+
+    def check(row, to, from_, read_as, state, done_as=''):
+        assert row['Kepada'] == [to], row
+        assert row['Dari'] == [from_], row
+        assert row['Dibaca Sebagai'] == [read_as], row
+        assert row['Diselesaikan Sebagai'] == [done_as], row
+        assert row['Status'] == [state], row
+        sent_date, sent_time = row['Waktu Dikirim']
+        read_date, read_time = row['Waktu Dibaca']
+        assert DATE.match(sent_date) and TIME.match(sent_time), row
+        assert DATE.match(read_date) and TIME.match(read_time), row
+        done_date, done_time = row['Waktu Selesai']
+        if done_as:
+            assert DATE.match(done_date) and TIME.match(done_time), row
+        else:
+            assert not done_date and not done_time, row
+
+    # Bagian Umum's delivery, read by the Sekda himself
+    check(delivery, "Sekretaris Daerah (Setda)", "Setda",
+        "Sekretaris Daerah", "Sedang Diproses")
+    # the Sekda's disposition, read by the Plh as Plh.
+    check(to_kadinkes, "Kepala Dinas Kesehatan (Dinkes)", "Sekretaris Daerah",
+        "Plh. Kepala Dinas Kesehatan", "Sedang Diproses")
+    assert to_kadinkes['Batas Waktu'] == [deadline.strftime(DATE_FORMAT)]
+    # the Plh's disposition, done by the Kabid
+    check(to_kabid,
+        "Kepala Bidang Pencegahan dan Pengendalian Penyakit (Dinkes)",
+        "Plh. Kepala Dinas Kesehatan",
+        "Kepala Bidang Pencegahan dan Pengendalian Penyakit", "Selesai",
+        done_as="Kepala Bidang Pencegahan dan Pengendalian Penyakit")
+
+    # The server's record agrees: who acted, as what
+    rpc = esurat.login('sekda')
+    items = rpc('model.esurat.disposition.search_read',
+        [('letter', '=', letter_id)], 0, None, [('id', 'ASC')],
+        ['kind', 'from_title', 'from_user.login', 'read_by.login', 'read_as',
+            'done_by.login', 'done_as', 'report', 'state'])
+    assert [(i['kind'], i['state']) for i in items] == [
+        ('delivery', 'in_progress'),
+        ('disposition', 'in_progress'),
+        ('disposition', 'done')]
+    assert items[1]['from_user.']['login'] == 'sekda'
+    assert items[1]['read_by.']['login'] == 'kabid.yankes'
+    assert items[2]['from_user.']['login'] == 'kabid.yankes'
+    assert items[2]['from_title'] == "Plh. Kepala Dinas Kesehatan"
+    assert items[2]['done_by.']['login'] == 'kabid.p2p'
+    assert items[2]['report'] == report
