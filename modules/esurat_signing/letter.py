@@ -1,0 +1,71 @@
+import datetime
+
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+
+
+class Letter(metaclass=PoolMeta):
+    __name__ = 'esurat.letter'
+
+    origin = fields.Many2One(
+        'esurat.outgoing', "Original Letter", readonly=True,
+        ondelete='RESTRICT',
+        states={'invisible': ~Eval('origin')},
+        help="The signed outgoing letter this incoming letter was "
+        "delivered from.")
+
+    @classmethod
+    def copy(cls, letters, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('origin', None)
+        return super().copy(letters, default=default)
+
+    def check_registrable(self):
+        # A letter delivered only as a copy (tembusan) has no addressee
+        if self.origin and not self.addressees and self.copies:
+            return
+        super().check_registrable()
+
+    @fields.depends('origin')
+    def find_duplicate(self):
+        # Delivered letters carry a number given once, by the system
+        if self.origin:
+            return None
+        return super().find_duplicate()
+
+    @classmethod
+    def from_outgoing(cls, outgoing, agency, recipients):
+        """Deliver outgoing into agency's inbox: an incoming letter with its
+        own agenda number, the signed PDF as its file, distributed at once
+        to the positions of recipients"""
+        pool = Pool()
+        File = pool.get('esurat.letter.file')
+        Recipient = pool.get('esurat.letter.recipient')
+        letter = cls(
+            direction='incoming',
+            unit=agency,
+            origin=outgoing,
+            sender=outgoing.unit.name,
+            sender_number=outgoing.number,
+            sender_date=outgoing.date,
+            received_date=datetime.date.today(),
+            subject=outgoing.subject,
+            classification=outgoing.classification,
+            letter_type=outgoing.letter_type,
+            urgency=outgoing.urgency,
+            confidentiality=outgoing.confidentiality,
+            recipients=[
+                Recipient(
+                    position=r.position, kind='cc' if r.is_copy else 'to')
+                for r in recipients])
+        letter.save()
+        signature = outgoing.signature
+        File.create([{
+                    'letter': letter.id,
+                    'name': signature.file_name,
+                    'data': signature.pdf,
+                    }])
+        cls.register([letter])
+        cls.distribute([letter])
+        return letter

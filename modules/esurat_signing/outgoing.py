@@ -1,0 +1,975 @@
+import datetime
+import difflib
+
+from trytond.i18n import gettext
+from trytond.model import (
+    ChatMixin, Index, ModelSQL, ModelView, Workflow, fields,
+    sequence_ordered)
+from trytond.modules.esurat_base.numbering import format_number
+from trytond.pool import Pool
+from trytond.pyson import Eval, If
+from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from . import render
+from .exceptions import OutgoingAccessError, OutgoingError
+
+# Fields whose change by an approver makes a new version of the text
+VERSIONED = ('subject', 'body')
+# Fields only the workflow sets (readonly is not enforced by the server)
+PROTECTED = {
+    'state', 'number', 'date', 'signature', 'cancel_reason', 'drafter'}
+
+
+class Outgoing(Workflow, ChatMixin, ModelSQL, ModelView):
+    "Outgoing Letter"
+    __name__ = 'esurat.outgoing'
+    _rec_name = 'subject'
+
+    _states = {'readonly': Eval('state') != 'draft'}
+    _text_states = {
+        'readonly': ~Eval('state').in_(['draft', 'in_approval']),
+        }
+    signer_position = fields.Many2One(
+        'esurat.position', "Signer", required=True, ondelete='RESTRICT',
+        states=_states)
+    on_behalf = fields.Many2One(
+        'esurat.position', "On Behalf Of (a.n.)", ondelete='RESTRICT',
+        states=_states,
+        help="Set when the signer signs on behalf of a superior, "
+        "e.g. the Secretary a.n. the Head of Agency.")
+    unit = fields.Function(
+        fields.Many2One('esurat.unit', "Unit"), 'on_change_with_unit')
+    drafter = fields.Many2One(
+        'res.user', "Drafted By", readonly=True, ondelete='RESTRICT')
+    drafter_position = fields.Many2One(
+        'esurat.position', "Drafted As", ondelete='RESTRICT',
+        states=_states,
+        domain=[('id', 'in', Eval('drafter_positions', []))])
+    drafter_positions = fields.Function(
+        fields.Many2Many('esurat.position', None, None, "My Positions"),
+        'get_drafter_positions')
+    letter_type = fields.Many2One(
+        'esurat.letter.type', "Type", required=True, ondelete='RESTRICT',
+        states=_states)
+    classification = fields.Many2One(
+        'esurat.classification', "Classification", required=True,
+        ondelete='RESTRICT', states=_states)
+    urgency = fields.Many2One(
+        'esurat.letter.urgency', "Urgency", required=True,
+        ondelete='RESTRICT', states=_states)
+    confidentiality = fields.Many2One(
+        'esurat.letter.confidentiality', "Confidentiality", required=True,
+        ondelete='RESTRICT', states=_states)
+    subject = fields.Char("Subject", required=True, states=_text_states)
+    body = fields.Text("Body", required=True, states=_text_states)
+    enclosures = fields.Char(
+        "Enclosures", states=_states, help="e.g. \"1 (satu) berkas\"")
+    addressee_text = fields.Text(
+        "Addressee Block", states=_states,
+        help="As printed after \"Yth.\"; "
+        "empty to list the recipients below.")
+    recipients = fields.One2Many(
+        'esurat.outgoing.recipient', 'outgoing', "Recipients",
+        states=_states)
+    approvals = fields.One2Many(
+        'esurat.outgoing.approval', 'outgoing', "Approval Route",
+        states=_states)
+    versions = fields.One2Many(
+        'esurat.outgoing.version', 'outgoing', "Versions", readonly=True)
+    current_approval = fields.Function(
+        fields.Many2One('esurat.outgoing.approval', "Waiting At"),
+        'get_current_approval')
+    current_kind = fields.Function(
+        fields.Selection([
+                (None, ""),
+                ('initial', "Initial (Paraf)"),
+                ('sign', "Sign"),
+                ], "Waiting For"),
+        'get_current_approval')
+    to_act = fields.Function(
+        fields.Boolean(
+            "Waiting for Me",
+            help="Drafts waiting for the initials or signature of a "
+            "position the user holds or acts for."),
+        'get_to_act', searcher='search_to_act')
+    number = fields.Char("Number", readonly=True)
+    date = fields.Date("Date", readonly=True)
+    signature = fields.Many2One(
+        'esurat.signature', "Signature", readonly=True, ondelete='RESTRICT')
+    signed_pdf = fields.Function(
+        fields.Binary("Signed PDF", filename='signed_pdf_name'),
+        'get_signed_pdf')
+    signed_pdf_name = fields.Function(
+        fields.Char("Signed PDF Name"), 'get_signed_pdf')
+    cancel_reason = fields.Text("Cancellation Reason", readonly=True)
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('in_approval', "In Approval"),
+            ('signed', "Signed"),
+            ('cancelled', "Cancelled"),
+            ], "State", required=True, readonly=True, sort=False)
+    del _states, _text_states
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._order = [('id', 'DESC')]
+        cls._sql_indexes.update({
+                Index(t, (t.state, Index.Equality(cardinality='low'))),
+                Index(t, (t.signer_position, Index.Equality())),
+                Index(t, (t.number, Index.Similarity(begin=True))),
+                })
+        cls._transitions |= {
+            ('draft', 'in_approval'),
+            ('in_approval', 'draft'),
+            ('in_approval', 'signed'),
+            ('draft', 'cancelled'),
+            ('in_approval', 'cancelled'),
+            ('signed', 'cancelled'),
+            }
+        cls._buttons.update({
+                'propose_route': {
+                    'invisible': Eval('state') != 'draft',
+                    'depends': ['state'],
+                    },
+                'submit': {
+                    'invisible': Eval('state') != 'draft',
+                    'depends': ['state'],
+                    },
+                'approve': {
+                    'invisible': ((Eval('state') != 'in_approval')
+                        | ~Eval('to_act') | (Eval('current_kind') != 'initial')),
+                    'depends': ['state', 'to_act', 'current_kind'],
+                    },
+                'return_': {
+                    'invisible': ((Eval('state') != 'in_approval')
+                        | ~Eval('to_act')),
+                    'depends': ['state', 'to_act'],
+                    },
+                'sign': {
+                    'invisible': ((Eval('state') != 'in_approval')
+                        | ~Eval('to_act') | (Eval('current_kind') != 'sign')),
+                    'depends': ['state', 'to_act', 'current_kind'],
+                    },
+                'cancel': {
+                    'invisible': Eval('state') == 'cancelled',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/tree', 'visual', If(Eval('to_act', False), 'success', '')),
+            ]
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @classmethod
+    def default_drafter(cls):
+        return Transaction().user
+
+    @classmethod
+    def default_drafter_positions(cls):
+        pool = Pool()
+        User = pool.get('res.user')
+        return User.get_esurat_positions()
+
+    @classmethod
+    def default_drafter_position(cls):
+        positions = cls.default_drafter_positions()
+        return positions[0] if positions else None
+
+    @classmethod
+    def default_urgency(cls):
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        return Letter.default_urgency()
+
+    @classmethod
+    def default_confidentiality(cls):
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        return Letter.default_confidentiality()
+
+    @fields.depends('signer_position')
+    def on_change_with_unit(self, name=None):
+        if self.signer_position:
+            unit = self.signer_position.agency or self.signer_position.unit
+            return unit.id
+
+    def get_drafter_positions(self, name):
+        pool = Pool()
+        User = pool.get('res.user')
+        return User.get_esurat_positions(self.drafter.id) if self.drafter else []
+
+    @classmethod
+    def get_current_approval(cls, outgoings, names):
+        "The pending step of each letter, in one query"
+        pool = Pool()
+        Approval = pool.get('esurat.outgoing.approval')
+        result = {n: {o.id: None for o in outgoings} for n in names}
+        for approval in Approval.search([
+                    ('outgoing', 'in', [o.id for o in outgoings]),
+                    ('state', '=', 'pending'),
+                    ]):
+            if 'current_approval' in result:
+                result['current_approval'][approval.outgoing.id] = approval.id
+            if 'current_kind' in result:
+                result['current_kind'][approval.outgoing.id] = approval.kind
+        return result
+
+    def get_rec_name(self, name):
+        if self.number:
+            return f'{self.number} - {self.subject}'
+        return self.subject
+
+    @classmethod
+    def get_to_act(cls, outgoings, name):
+        pool = Pool()
+        Approval = pool.get('esurat.outgoing.approval')
+        User = pool.get('res.user')
+        waiting = {a.outgoing.id for a in Approval.search([
+                    ('outgoing', 'in', [o.id for o in outgoings]),
+                    ('state', '=', 'pending'),
+                    ('position', 'in', User.get_esurat_positions()),
+                    ])}
+        return {o.id: o.id in waiting for o in outgoings}
+
+    @classmethod
+    def search_to_act(cls, name, clause):
+        pool = Pool()
+        User = pool.get('res.user')
+        _, operator, value = clause
+        where = [
+            ('state', '=', 'pending'),
+            ('position', 'in', User.get_esurat_positions()),
+            ]
+        if (operator == '=') == bool(value):
+            return [('approvals', 'where', where)]
+        return [('approvals', 'not where', where)]
+
+    def get_signed_pdf(self, name):
+        if self.signature:
+            if name == 'signed_pdf':
+                return self.signature.pdf
+            return self.signature.file_name
+
+    # Route -------------------------------------------------------------
+
+    def proposed_route(self):
+        """Positions that initial the draft, then the signer: the drafter's
+        superiors up to the signer or, when the signer is not above the
+        drafter, up to the head of the drafter's agency"""
+        chain, position = [], self.drafter_position
+        position = position.reports_to if position else None
+        while position and position != self.signer_position:
+            chain.append(position)
+            position = position.reports_to
+        if chain and position != self.signer_position:
+            agency = self.drafter_position.agency
+            chain = [p for p in chain if p.agency == agency]
+        return chain + [self.signer_position]
+
+    @classmethod
+    @ModelView.button
+    def propose_route(cls, outgoings):
+        pool = Pool()
+        Approval = pool.get('esurat.outgoing.approval')
+        for outgoing in outgoings:
+            Approval.delete(list(outgoing.approvals))
+            route = outgoing.proposed_route()
+            Approval.create([{
+                        'outgoing': outgoing.id,
+                        'sequence': i,
+                        'position': p.id,
+                        'kind': 'sign' if i == len(route) else 'initial',
+                        } for i, p in enumerate(route, 1)])
+
+    def check_route(self):
+        approvals = list(self.approvals)
+        if (not approvals or approvals[-1].kind != 'sign'
+                or approvals[-1].position != self.signer_position
+                or any(a.kind == 'sign' for a in approvals[:-1])):
+            raise OutgoingError(gettext(
+                    'esurat_signing.msg_outgoing_route_invalid',
+                    outgoing=self.rec_name,
+                    signer=self.signer_position.rec_name))
+
+    # Workflow ----------------------------------------------------------
+
+    @classmethod
+    @ModelView.button
+    def submit(cls, outgoings):
+        with without_check_access():
+            cls._submit(outgoings)
+
+    @classmethod
+    @Workflow.transition('in_approval')
+    def _submit(cls, outgoings):
+        pool = Pool()
+        Approval = pool.get('esurat.outgoing.approval')
+        Version = pool.get('esurat.outgoing.version')
+        for outgoing in outgoings:
+            if not outgoing.approvals:
+                cls.propose_route([outgoing])
+                outgoing = cls(outgoing.id)
+            outgoing.check_route()
+            Approval.write(list(outgoing.approvals), {
+                    'state': 'waiting', 'acted_by': None, 'acted_as': None,
+                    'acted_at': None, 'received_at': None})
+            Version.record(outgoing, 'esurat_signing.msg_version_submitted')
+            outgoing.advance()
+
+    def advance(self):
+        "Make the next waiting approval pending and tell its people"
+        pool = Pool()
+        Approval = pool.get('esurat.outgoing.approval')
+        Notification = pool.get('esurat.notification')
+        for approval in Approval.search([
+                    ('outgoing', '=', self.id)], order=[('sequence', 'ASC')]):
+            if approval.state == 'waiting':
+                approval.state = 'pending'
+                approval.received_at = datetime.datetime.now()
+                approval.save()
+                Notification.send(
+                    'esurat_signing.msg_notify_to_initial'
+                    if approval.kind == 'initial'
+                    else 'esurat_signing.msg_notify_to_sign',
+                    self, positions=[approval.position])
+                return approval
+
+    def pending_approval(self, kind):
+        "The pending approval of kind the current user acts for, or an error"
+        pool = Pool()
+        User = pool.get('res.user')
+        Delegation = pool.get('esurat.delegation')
+        approval = self.current_approval
+        user_id = Transaction().user
+        if not approval or approval.kind != kind:
+            raise OutgoingError(gettext(
+                    'esurat_signing.msg_outgoing_not_at_step',
+                    outgoing=self.rec_name))
+        if user_id:
+            if not User.acts_as(approval.position, user_id):
+                raise OutgoingAccessError(gettext(
+                        'esurat_signing.msg_outgoing_not_yours',
+                        outgoing=self.rec_name,
+                        position=approval.position.rec_name))
+            delegated = Delegation.delegated_positions(user_id)
+            if delegated.get(approval.position.id) == 'assistant':
+                raise OutgoingAccessError(gettext(
+                        'esurat_signing.msg_outgoing_assistant',
+                        outgoing=self.rec_name))
+        return approval
+
+    @classmethod
+    @ModelView.button
+    def approve(cls, outgoings):
+        pool = Pool()
+        User = pool.get('res.user')
+        for outgoing in outgoings:
+            approval = outgoing.pending_approval('initial')
+            approval.state = 'approved'
+            approval.acted_by = Transaction().user or None
+            approval.acted_as = User.acting_title(approval.position)
+            approval.acted_at = datetime.datetime.now()
+            approval.save()
+            outgoing.chat_post(
+                'esurat_signing.msg_outgoing_initialled_chat',
+                title=approval.acted_as)
+            outgoing.advance()
+
+    @classmethod
+    @ModelView.button_action('esurat_signing.wizard_return')
+    def return_(cls, outgoings):
+        pass
+
+    @classmethod
+    @without_check_access
+    def send_back(cls, outgoings, note):
+        "Return to the drafter with a note"
+        pool = Pool()
+        User = pool.get('res.user')
+        Notification = pool.get('esurat.notification')
+        for outgoing in outgoings:
+            approval = outgoing.pending_approval(
+                outgoing.current_approval.kind
+                if outgoing.current_approval else 'initial')
+            approval.state = 'returned'
+            approval.note = note
+            approval.acted_by = Transaction().user or None
+            approval.acted_as = User.acting_title(approval.position)
+            approval.acted_at = datetime.datetime.now()
+            approval.save()
+            outgoing.chat_post(
+                'esurat_signing.msg_outgoing_returned_chat',
+                title=approval.acted_as, note=note)
+            Notification.send(
+                'esurat_signing.msg_notify_returned', outgoing,
+                users=[outgoing.drafter], title=approval.acted_as)
+        cls.draft(outgoings)
+
+    @classmethod
+    @Workflow.transition('draft')
+    def draft(cls, outgoings):
+        pass
+
+    @classmethod
+    @ModelView.button_action('esurat_signing.wizard_sign')
+    def sign(cls, outgoings):
+        pass
+
+    @classmethod
+    @ModelView.button_action('esurat_signing.wizard_cancel')
+    def cancel(cls, outgoings):
+        pass
+
+    @classmethod
+    @without_check_access
+    @Workflow.transition('cancelled')
+    def do_cancel(cls, outgoings, reason):
+        "Cancel with a recorded reason; a signed letter only by its signer"
+        pool = Pool()
+        Signature = pool.get('esurat.signature')
+        User = pool.get('res.user')
+        user_id = Transaction().user
+        for outgoing in outgoings:
+            allowed = (User.acts_as(outgoing.signer_position)
+                if outgoing.state == 'signed'
+                else outgoing.drafter and outgoing.drafter.id == user_id
+                or User.acts_as(outgoing.signer_position))
+            if user_id and not (allowed or User.is_esurat_administrator()):
+                raise OutgoingAccessError(gettext(
+                        'esurat_signing.msg_outgoing_cancel_right',
+                        outgoing=outgoing.rec_name))
+        cls.write(outgoings, {'cancel_reason': reason})
+        signatures = [o.signature for o in outgoings if o.signature]
+        if signatures:
+            Signature.write(signatures, {
+                    'cancelled': True, 'cancel_reason': reason})
+        for outgoing in outgoings:
+            outgoing.chat_post(
+                'esurat_signing.msg_outgoing_cancelled_chat', reason=reason)
+
+    @classmethod
+    def assign_number(cls, outgoing, date):
+        pool = Pool()
+        UnitSequence = pool.get('esurat.unit.sequence')
+        unit = outgoing.unit
+        sequence = UnitSequence.next_number(unit, date.year, 'outgoing')
+        return format_number(
+            unit.get_outgoing_pattern(), sequence=sequence,
+            unit_code=unit.code, year=date.year, month=date.month,
+            classification=outgoing.classification.code)
+
+    @classmethod
+    @without_check_access
+    def do_sign(cls, outgoing, passphrase):
+        """Number, render, sign: the signer approves the final step.
+
+        Raises before anything is stored when the signer lacks the right,
+        the passphrase is wrong or the certificate is not usable."""
+        pool = Pool()
+        User = pool.get('res.user')
+        Certificate = pool.get('esurat.signing.certificate')
+        Signature = pool.get('esurat.signature')
+        approval = outgoing.pending_approval('sign')
+        user = User(Transaction().user)
+        certificate = Certificate.usable_for(user.id)
+        signer = certificate.signer(passphrase)
+        title = User.acting_title(approval.position, user.id)
+        today = datetime.date.today()
+        outgoing.number = cls.assign_number(outgoing, today)
+        outgoing.date = today
+        outgoing.save()
+        outgoing.signature = Signature.sign_document(
+            outgoing.render_data(user, approval.position), signer, {
+                'outgoing': outgoing.id,
+                'number': outgoing.number,
+                'date': today,
+                'subject': outgoing.subject,
+                'restricted': outgoing.confidentiality.restricted,
+                'signer': user.id,
+                'signer_name': user.name,
+                'signer_nip': user.nip,
+                'signer_title': title,
+                'position': approval.position.id,
+                'certificate': certificate.id,
+                })
+        outgoing.save()
+        approval.state = 'approved'
+        approval.acted_by = user.id
+        approval.acted_as = title
+        approval.acted_at = datetime.datetime.now()
+        approval.save()
+        cls._signed([outgoing])
+        outgoing.chat_post(
+            'esurat_signing.msg_outgoing_signed_chat',
+            number=outgoing.number, title=title)
+        cls.__queue__.deliver([outgoing])
+
+    def render_data(self, user, position):
+        "What the PDF shows, in Indonesian whatever the signer's language"
+        pool = Pool()
+        User = pool.get('res.user')
+        with Transaction().set_context(language='id'):
+            self = self.__class__(self.id)
+            agency = self.unit
+            title, unit = '', agency
+            while unit and not title:
+                title, unit = unit.letterhead_title, unit.parent
+            letterhead = render.Letterhead(
+                title=title or '', name=agency.name.upper(),
+                address=agency.letterhead_address,
+                contacts=agency.letterhead_contacts,
+                logo=bytes(agency.logo) if agency.logo else None)
+            if self.on_behalf:
+                prefix = 'a.n.'
+                on_behalf = self.on_behalf.name.upper()
+                signer_position = User.acting_title(position, user.id)
+            else:
+                prefix = User._acting_prefix(position, user.id)
+                on_behalf = ''
+                signer_position = position.name
+            to = [r for r in self.recipients if not r.is_copy]
+            if self.addressee_text:
+                addressees = self.addressee_text.splitlines()
+            else:
+                addressees = [r.printed_name for r in to]
+            place = 'di Tempat'
+            if (not self.addressee_text and len(to) == 1
+                    and to[0].kind == 'external' and to[0].address):
+                place = 'di ' + to[0].address.splitlines()[0]
+            return render.LetterData(
+                layout=self.letter_type.layout,
+                letterhead=letterhead,
+                place=agency.city or '',
+                date=self.date,
+                number=self.number,
+                subject=self.subject,
+                body=self.body,
+                signer=render.SignerBlock(
+                    position=signer_position.upper(), name=user.name,
+                    nip=user.nip or '', prefix=prefix, on_behalf=on_behalf),
+                verify_url='',
+                urgency=self.urgency.name,
+                # "Sifat" shows the confidentiality only when not ordinary
+                confidentiality=(self.confidentiality.name
+                    if self.confidentiality.code != 'biasa' else ''),
+                enclosures=self.enclosures or '-',
+                addressees=addressees,
+                addressee_place=place,
+                copies=[r.printed_name for r in self.recipients if r.is_copy],
+                sender=(self.on_behalf or position).name,
+                title=self.letter_type.name.upper())
+
+    @classmethod
+    @Workflow.transition('signed')
+    def _signed(cls, outgoings):
+        pass
+
+    @classmethod
+    def deliver(cls, outgoings):
+        "Deliver signed letters to every recipient (run after the commit)"
+        pool = Pool()
+        Recipient = pool.get('esurat.outgoing.recipient')
+        for outgoing in outgoings:
+            if outgoing.state != 'signed':
+                continue
+            Recipient.deliver([
+                    r for r in outgoing.recipients
+                    if r.delivery_state == 'pending'])
+
+    @classmethod
+    def check_modification(cls, mode, outgoings, values=None,
+            external=False):
+        super().check_modification(
+            mode, outgoings, values=values, external=external)
+        if mode == 'delete':
+            for outgoing in outgoings:
+                if outgoing.state != 'draft' or outgoing.number:
+                    raise OutgoingAccessError(gettext(
+                            'esurat_signing.msg_outgoing_no_delete',
+                            outgoing=outgoing.rec_name))
+        if mode == 'write' and external:
+            for outgoing in outgoings:
+                if (outgoing.state in {'signed', 'cancelled'}
+                        or set(values) & PROTECTED):
+                    raise OutgoingAccessError(gettext(
+                            'esurat_signing.msg_outgoing_signed_immutable',
+                            outgoing=outgoing.rec_name))
+                if (outgoing.state == 'in_approval'
+                        and set(values) - set(VERSIONED)):
+                    raise OutgoingAccessError(gettext(
+                            'esurat_signing.msg_outgoing_signed_immutable',
+                            outgoing=outgoing.rec_name))
+                if outgoing.state == 'in_approval':
+                    outgoing.pending_approval(
+                        outgoing.current_approval.kind
+                        if outgoing.current_approval else 'initial')
+
+    @classmethod
+    def on_modification(cls, mode, outgoings, field_names=None):
+        pool = Pool()
+        Version = pool.get('esurat.outgoing.version')
+        super().on_modification(mode, outgoings, field_names)
+        if mode == 'write' and set(field_names or []) & set(VERSIONED):
+            for outgoing in outgoings:
+                if outgoing.state == 'in_approval':
+                    Version.record(
+                        outgoing, 'esurat_signing.msg_version_edited')
+
+
+class Recipient(sequence_ordered(), ModelSQL, ModelView):
+    "Outgoing Letter Recipient"
+    __name__ = 'esurat.outgoing.recipient'
+
+    outgoing = fields.Many2One(
+        'esurat.outgoing', "Outgoing Letter", required=True,
+        ondelete='CASCADE')
+    kind = fields.Selection([
+            ('internal', "Internal Position"),
+            ('external', "External"),
+            ], "Kind", required=True)
+    is_copy = fields.Boolean("Copy (Tembusan)")
+    position = fields.Many2One(
+        'esurat.position', "Position", ondelete='RESTRICT',
+        states={
+            'required': Eval('kind') == 'internal',
+            'invisible': Eval('kind') != 'internal',
+            })
+    name = fields.Char(
+        "Name", states={
+            'required': Eval('kind') == 'external',
+            'invisible': Eval('kind') != 'external',
+            })
+    address = fields.Text(
+        "Address", states={'invisible': Eval('kind') != 'external'})
+    email = fields.Char(
+        "Email", states={'invisible': Eval('kind') != 'external'})
+    delivery_state = fields.Selection([
+            ('pending', "Pending"),
+            ('delivered', "Delivered"),
+            ('emailed', "Emailed"),
+            ('to_print', "To Print"),
+            ('printed', "Printed"),
+            ], "Delivery", readonly=True)
+    letter = fields.Many2One(
+        'esurat.letter', "Incoming Letter", readonly=True,
+        ondelete='RESTRICT')
+    mail = fields.Many2One(
+        'esurat.mail', "Email", readonly=True, ondelete='RESTRICT')
+    mail_state = fields.Function(
+        fields.Selection('get_mail_states', "Email State"), 'get_mail_state')
+    signed_pdf = fields.Function(
+        fields.Binary("Signed PDF", filename='signed_pdf_name'),
+        'get_signed_pdf')
+    signed_pdf_name = fields.Function(
+        fields.Char("Signed PDF Name"), 'get_signed_pdf')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('outgoing')
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t,
+                (t.delivery_state, Index.Equality(cardinality='low')),
+                where=t.delivery_state == 'to_print'))
+        cls._buttons.update({
+                'mark_printed': {
+                    'invisible': Eval('delivery_state') != 'to_print',
+                    'depends': ['delivery_state'],
+                    },
+                })
+
+    @classmethod
+    def get_mail_states(cls):
+        pool = Pool()
+        Mail = pool.get('esurat.mail')
+        return [(None, '')] + Mail.fields_get(['state'])['state']['selection']
+
+    def get_mail_state(self, name):
+        return self.mail.state if self.mail else None
+
+    def get_signed_pdf(self, name):
+        return self.outgoing.get_signed_pdf(name)
+
+    @classmethod
+    @ModelView.button
+    def mark_printed(cls, recipients):
+        # The button's groups decide who may; the letter itself is signed
+        with without_check_access():
+            cls.write(
+                [r for r in recipients if r.delivery_state == 'to_print'],
+                {'delivery_state': 'printed'})
+
+    @classmethod
+    def default_kind(cls):
+        return 'internal'
+
+    @classmethod
+    def default_delivery_state(cls):
+        return 'pending'
+
+    def get_rec_name(self, name):
+        if self.kind == 'internal' and self.position:
+            return self.position.rec_name
+        return self.name or ''
+
+    @property
+    def printed_name(self):
+        "How the letter names the recipient"
+        if self.kind == 'internal' and self.position:
+            return self.position.name
+        return self.name or ''
+
+    @classmethod
+    @without_check_access
+    def deliver(cls, recipients):
+        pool = Pool()
+        Mail = pool.get('esurat.mail')
+        Letter = pool.get('esurat.letter')
+        internal = {}
+        for recipient in recipients:
+            if recipient.kind == 'internal':
+                agency = recipient.position.agency or recipient.position.unit
+                internal.setdefault(
+                    (recipient.outgoing, agency), []).append(recipient)
+            elif recipient.email:
+                outgoing = recipient.outgoing
+                mail, = Mail.enqueue(
+                    [recipient.email], outgoing.rec_name,
+                    gettext('esurat_signing.msg_mail_body',
+                        number=outgoing.number, subject=outgoing.subject,
+                        url=outgoing.signature.verify_url),
+                    resource=outgoing,
+                    attachment=outgoing.signature.pdf,
+                    attachment_name=outgoing.signature.file_name)
+                recipient.mail = mail
+                recipient.delivery_state = 'emailed'
+            else:
+                recipient.delivery_state = 'to_print'
+        for (outgoing, agency), group in internal.items():
+            letter = Letter.from_outgoing(outgoing, agency, group)
+            for recipient in group:
+                recipient.letter = letter
+                recipient.delivery_state = 'delivered'
+        cls.save(recipients)
+
+
+class Approval(ModelSQL, ModelView):
+    "Approval Step"
+    __name__ = 'esurat.outgoing.approval'
+
+    outgoing = fields.Many2One(
+        'esurat.outgoing', "Outgoing Letter", required=True,
+        ondelete='CASCADE')
+    sequence = fields.Integer("Step", required=True)
+    position = fields.Many2One(
+        'esurat.position', "Position", required=True, ondelete='RESTRICT')
+    kind = fields.Selection([
+            ('initial', "Initial (Paraf)"),
+            ('sign', "Sign"),
+            ], "Kind", required=True)
+    state = fields.Selection([
+            ('waiting', "Waiting"),
+            ('pending', "Pending"),
+            ('approved', "Approved"),
+            ('returned', "Returned"),
+            ], "State", readonly=True, required=True)
+    received_at = fields.DateTime("Received At", readonly=True)
+    acted_at = fields.DateTime("Acted At", readonly=True)
+    acted_by = fields.Many2One(
+        'res.user', "Acted By", readonly=True, ondelete='RESTRICT')
+    acted_as = fields.Char("Acted As", readonly=True)
+    note = fields.Text("Note", readonly=True)
+    waited = fields.Function(
+        fields.TimeDelta("Waited"), 'get_waited')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('outgoing')
+        t = cls.__table__()
+        cls._order = [('outgoing', 'DESC'), ('sequence', 'ASC'), ('id', 'ASC')]
+        cls._sql_indexes.update({
+                Index(t,
+                    (t.position, Index.Equality()),
+                    (t.state, Index.Equality(cardinality='low')),
+                    where=t.state == 'pending'),
+                Index(t, (t.outgoing, Index.Range())),
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'waiting'
+
+    @classmethod
+    def default_kind(cls):
+        return 'initial'
+
+    def get_waited(self, name):
+        if self.received_at:
+            end = self.acted_at or datetime.datetime.now()
+            return end - self.received_at
+
+    def get_rec_name(self, name):
+        return f'{self.sequence}. {self.position.rec_name}'
+
+
+class Version(ModelSQL, ModelView):
+    "Text Version"
+    __name__ = 'esurat.outgoing.version'
+
+    outgoing = fields.Many2One(
+        'esurat.outgoing', "Outgoing Letter", required=True,
+        ondelete='CASCADE', readonly=True)
+    number = fields.Integer("Version", readonly=True)
+    subject = fields.Char("Subject", readonly=True)
+    body = fields.Text("Body", readonly=True)
+    author = fields.Many2One(
+        'res.user', "Author", readonly=True, ondelete='RESTRICT')
+    author_as = fields.Char("Author As", readonly=True)
+    event = fields.Char("Event", readonly=True)
+    changes = fields.Function(fields.Text("Changes"), 'get_changes')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('outgoing')
+        cls._order = [('outgoing', 'DESC'), ('number', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def record(cls, outgoing, event):
+        "Keep the current text as a new version, if it changed"
+        pool = Pool()
+        User = pool.get('res.user')
+        previous = cls.search(
+            [('outgoing', '=', outgoing.id)], order=[('number', 'DESC')],
+            limit=1)
+        if previous and (previous[0].subject, previous[0].body) == (
+                outgoing.subject, outgoing.body):
+            return previous[0]
+        user_id = Transaction().user
+        approval = outgoing.current_approval
+        position = (approval.position if approval
+            else outgoing.drafter_position)
+        version, = cls.create([{
+                    'outgoing': outgoing.id,
+                    'number': previous[0].number + 1 if previous else 1,
+                    'subject': outgoing.subject,
+                    'body': outgoing.body,
+                    'author': user_id or None,
+                    'author_as': (User.acting_title(position, user_id)
+                        if position and user_id else None),
+                    'event': gettext(event),
+                    }])
+        return version
+
+    def get_changes(self, name):
+        "Differences from the previous version, as a unified diff"
+        previous = self.search([
+                ('outgoing', '=', self.outgoing.id),
+                ('number', '<', self.number),
+                ], order=[('number', 'DESC')], limit=1)
+        before = previous[0] if previous else None
+        lines = difflib.unified_diff(
+            (f'{before.subject}\n\n{before.body}' if before else '')
+            .splitlines(),
+            f'{self.subject}\n\n{self.body}'.splitlines(),
+            f'v{before.number}' if before else '', f'v{self.number}',
+            lineterm='')
+        return '\n'.join(lines)
+
+
+class ReturnStart(ModelView):
+    "Return Draft"
+    __name__ = 'esurat.outgoing.return.start'
+    note = fields.Text("Note", required=True)
+
+
+class Return(Wizard):
+    "Return Draft"
+    __name__ = 'esurat.outgoing.return'
+    start = StateView(
+        'esurat.outgoing.return.start',
+        'esurat_signing.outgoing_return_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Return", 'return_', 'tryton-back', default=True),
+            ])
+    return_ = StateTransition()
+
+    def transition_return_(self):
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        with without_check_access():
+            Outgoing.send_back(
+                Outgoing.browse([r.id for r in self.records]),
+                self.start.note)
+        return 'end'
+
+
+class SignStart(ModelView):
+    "Sign"
+    __name__ = 'esurat.outgoing.sign.start'
+    passphrase = fields.Char(
+        "Passphrase", required=True,
+        help="The passphrase that protects your signing key; "
+        "it is never stored.")
+
+
+class Sign(Wizard):
+    "Sign"
+    __name__ = 'esurat.outgoing.sign'
+    start = StateView(
+        'esurat.outgoing.sign.start',
+        'esurat_signing.outgoing_sign_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Sign", 'sign', 'tryton-ok', default=True),
+            ])
+    sign = StateTransition()
+
+    def default_start(self, fields):
+        # Refuse at once someone who may not sign, before the passphrase
+        self.record.pending_approval('sign')
+        return {}
+
+    def transition_sign(self):
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        with without_check_access():
+            Outgoing.do_sign(Outgoing(self.record.id), self.start.passphrase)
+        return 'end'
+
+
+class CancelStart(ModelView):
+    "Cancel Outgoing Letter"
+    __name__ = 'esurat.outgoing.cancel.start'
+    reason = fields.Text("Reason", required=True)
+
+
+class Cancel(Wizard):
+    "Cancel Outgoing Letter"
+    __name__ = 'esurat.outgoing.cancel'
+    start = StateView(
+        'esurat.outgoing.cancel.start',
+        'esurat_signing.outgoing_cancel_start_view_form', [
+            Button("Back", 'end', 'tryton-cancel'),
+            Button("Cancel Letter", 'cancel', 'tryton-ok', default=True),
+            ])
+    cancel = StateTransition()
+
+    def transition_cancel(self):
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        with without_check_access():
+            Outgoing.do_cancel(
+                Outgoing.browse([r.id for r in self.records]),
+                self.start.reason)
+        return 'end'

@@ -1,0 +1,133 @@
+import datetime
+import hashlib
+import secrets
+
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+from trytond.url import http_base
+
+from . import render
+
+# 24 random bytes: 192 bits, 32 URL-safe characters; not guessable nor
+# enumerable, short enough for a QR code readable on a printed page
+TOKEN_BYTES = 24
+
+
+class Signature(ModelSQL, ModelView):
+    """Electronic Signature
+
+    What was signed, by whom, as what and when, with the signed PDF, its
+    SHA-256 and the unguessable token of its public verification page."""
+    __name__ = 'esurat.signature'
+
+    outgoing = fields.Many2One(
+        'esurat.outgoing', "Outgoing Letter", required=True, readonly=True,
+        ondelete='RESTRICT')
+    number = fields.Char("Number", readonly=True)
+    date = fields.Date("Date", readonly=True)
+    subject = fields.Char("Subject", readonly=True)
+    restricted = fields.Boolean(
+        "Restricted", readonly=True,
+        help="The subject is withheld on the verification page.")
+    signer = fields.Many2One(
+        'res.user', "Signed By", readonly=True, ondelete='RESTRICT')
+    signer_name = fields.Char("Signer Name", readonly=True)
+    signer_nip = fields.Char("Signer NIP", readonly=True)
+    signer_title = fields.Char(
+        "Signed As", readonly=True, help="e.g. \"Plh. Kepala Dinas\".")
+    position = fields.Many2One(
+        'esurat.position', "Position", readonly=True, ondelete='RESTRICT')
+    certificate = fields.Many2One(
+        'esurat.signing.certificate', "Certificate", readonly=True,
+        ondelete='RESTRICT')
+    signed_at = fields.DateTime("Signed At", readonly=True)
+    pdf = fields.Binary(
+        "Signed PDF", filename='file_name', file_id='pdf_id',
+        store_prefix='esurat', readonly=True)
+    pdf_id = fields.Char("PDF ID", readonly=True)
+    file_name = fields.Char("File Name", readonly=True)
+    sha256 = fields.Char("SHA-256", readonly=True)
+    token = fields.Char("Verification Token", readonly=True)
+    verify_url = fields.Function(
+        fields.Char("Verification Address"), 'get_verify_url')
+    cancelled = fields.Boolean("Cancelled", readonly=True)
+    cancel_reason = fields.Text("Cancellation Reason", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('outgoing')
+        t = cls.__table__()
+        cls._order = [('signed_at', 'DESC'), ('id', 'DESC')]
+        cls._sql_constraints += [
+            ('token_unique', Unique(t, t.token),
+                'esurat_signing.msg_signature_token_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.sha256, Index.Equality())),
+                Index(t, (t.outgoing, Index.Range())),
+                })
+
+    @classmethod
+    def default_cancelled(cls):
+        return False
+
+    def get_rec_name(self, name):
+        return f'{self.number} ({self.signer_name})'
+
+    @staticmethod
+    def url_for(token):
+        database = Transaction().database.name
+        return f'{http_base().rstrip("/")}/{database}/verify/{token}'
+
+    def get_verify_url(self, name):
+        return self.url_for(self.token)
+
+    @classmethod
+    def sign_document(cls, data, signer, values):
+        """Render data (a render.LetterData without its verify_url), sign
+        it with signer and store the signature with values.
+
+        Nothing is stored when rendering or signing fails."""
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        data.verify_url = cls.url_for(token)
+        pdf = signer.sign(
+            render.render_letter(data), reason=data.subject[:120],
+            location=data.place or None, name=values.get('signer_name'))
+        signature, = cls.create([{
+                    **values,
+                    'token': token,
+                    'signed_at': datetime.datetime.now(),
+                    'pdf': pdf,
+                    'sha256': hashlib.sha256(pdf).hexdigest(),
+                    'file_name': (
+                        '%s.pdf' % data.number.replace('/', '-')),
+                    }])
+        return signature
+
+    @classmethod
+    def by_token(cls, token):
+        "The signature of token, or None (constant shape answer)"
+        if not token or len(token) > 64:
+            return None
+        signatures = cls.search([('token', '=', token)], limit=1)
+        return signatures[0] if signatures else None
+
+    def matches(self, data):
+        "Whether data is byte for byte the signed PDF"
+        return secrets.compare_digest(
+            hashlib.sha256(data).hexdigest(), self.sha256)
+
+    @classmethod
+    def trust_anchors(cls):
+        pool = Pool()
+        Authority = pool.get('esurat.signing.authority')
+        return [Authority.ca_certificate_pem()]
+
+    @classmethod
+    def revoked(cls):
+        "Serial numbers of the revoked certificates"
+        pool = Pool()
+        Authority = pool.get('esurat.signing.authority')
+        return Authority.revoked_serials()

@@ -1,0 +1,480 @@
+import datetime
+from io import BytesIO
+
+from werkzeug.test import EnvironBuilder
+
+from trytond import config
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError
+from trytond.modules.esurat_base.tests.tools import (
+    SMTPServer, as_user, create_user, reference, run_queue)
+from trytond.pool import Pool
+from trytond.protocols.wrappers import Request
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+from .. import pades, routes
+from .tools import (
+    PASSPHRASE, configure_signing, create_signing_org, outgoing_values)
+
+TODAY = datetime.date.today()
+
+
+class EsuratSigningTestCase(ModuleTestCase):
+    "Test e-Surat signing module"
+    module = 'esurat_signing'
+
+    @classmethod
+    def setUpClass(cls):
+        configure_signing()
+        super().setUpClass()
+
+    def draft(self, org, signer=None, recipients=(), **values):
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        values = outgoing_values(org, signer or org.p_kadis, **values)
+        if recipients:
+            values['recipients'] = [('create', list(recipients))]
+        with as_user(org.u_staff):
+            outgoing, = Outgoing.create([values])
+        return Outgoing(outgoing.id)
+
+    def submit(self, org, outgoing):
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        with as_user(org.u_staff):
+            Outgoing.submit([Outgoing(outgoing.id)])
+
+    def approve(self, user, outgoing):
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        with as_user(user):
+            Outgoing.approve([Outgoing(outgoing.id)])
+
+    def sign(self, user, outgoing, passphrase=PASSPHRASE):
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        with as_user(user):
+            Outgoing.do_sign(Outgoing(outgoing.id), passphrase)
+        return Outgoing(outgoing.id)
+
+    def signed(self, org, recipients=(), **values):
+        "An outgoing letter taken through its whole route and signed"
+        outgoing = self.draft(org, recipients=recipients, **values)
+        self.submit(org, outgoing)
+        for user in [org.u_kasi, org.u_kabid, org.u_sekdis]:
+            self.approve(user, outgoing)
+        return self.sign(org.u_kadis, outgoing)
+
+    @with_transaction()
+    def test_proposed_route(self):
+        "The route climbs the drafter's chain up to the signer"
+        org = create_signing_org()
+        outgoing = self.draft(org)
+        self.assertEqual(
+            outgoing.proposed_route(),
+            [org.p_kasi, org.p_kabid, org.p_sekdis, org.p_kadis])
+        # Signed by the Sekda: the Kepala Dinas initials too
+        outgoing = self.draft(org, signer=org.p_sekda)
+        self.assertEqual(
+            outgoing.proposed_route(),
+            [org.p_kasi, org.p_kabid, org.p_sekdis, org.p_kadis,
+                org.p_sekda])
+        # Signed in another agency: the chain stops at the own agency
+        outgoing = self.draft(org, signer=org.p_kadinkes)
+        self.assertEqual(
+            outgoing.proposed_route(),
+            [org.p_kasi, org.p_kabid, org.p_sekdis, org.p_kadis,
+                org.p_kadinkes])
+
+    @with_transaction()
+    def test_route_with_return_and_versions(self):
+        "Approvers initial in order, return with a note, edit the text"
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        org = create_signing_org()
+        outgoing = self.draft(org)
+        self.submit(org, outgoing)
+        outgoing = Outgoing(outgoing.id)
+        self.assertEqual(outgoing.state, 'in_approval')
+        self.assertEqual(
+            [(a.position, a.kind, a.state) for a in outgoing.approvals],
+            [(org.p_kasi, 'initial', 'pending'),
+                (org.p_kabid, 'initial', 'waiting'),
+                (org.p_sekdis, 'initial', 'waiting'),
+                (org.p_kadis, 'sign', 'waiting')])
+        with as_user(org.u_kasi):
+            self.assertEqual(
+                Outgoing.search([('to_act', '=', True)]), [outgoing])
+        with as_user(org.u_kabid):
+            self.assertEqual(Outgoing.search([('to_act', '=', True)]), [])
+            # Not at the Kabid's step yet: the button is refused
+            with self.assertRaises(UserError):
+                Outgoing.approve([Outgoing(outgoing.id)])
+            with self.assertRaises(AccessError):
+                Outgoing.write(
+                    [Outgoing(outgoing.id)], {'body': "Diubah Kabid"})
+        self.approve(org.u_kasi, outgoing)
+
+        # The Kabid edits the text, then returns the draft once
+        with as_user(org.u_kabid):
+            Outgoing.write([Outgoing(outgoing.id)], {
+                    'body': outgoing.body + "\n\nHormat kami."})
+            # Only the text may change during approval
+            with self.assertRaises(AccessError):
+                Outgoing.write([Outgoing(outgoing.id)], {
+                        'signer_position': org.p_sekda.id})
+            Outgoing.send_back([Outgoing(outgoing.id)], "Perbaiki tanggal")
+        outgoing = Outgoing(outgoing.id)
+        self.assertEqual(outgoing.state, 'draft')
+        returned = outgoing.approvals[1]
+        self.assertEqual(
+            (returned.state, returned.note, returned.acted_as),
+            ('returned', "Perbaiki tanggal", "Kepala Bidang Aptika"))
+        self.assertEqual([v.number for v in outgoing.versions], [2, 1])
+        latest = outgoing.versions[0]
+        self.assertEqual(latest.author, org.u_kabid)
+        self.assertIn("+Hormat kami.", latest.changes)
+
+        # Submitted again, the route starts over
+        with as_user(org.u_staff):
+            Outgoing.write([Outgoing(outgoing.id)], {
+                    'subject': "Undangan sosialisasi TTE (perbaikan)"})
+        self.submit(org, outgoing)
+        outgoing = Outgoing(outgoing.id)
+        self.assertEqual(
+            [a.state for a in outgoing.approvals],
+            ['pending', 'waiting', 'waiting', 'waiting'])
+        self.assertEqual(len(outgoing.versions), 3)
+
+    @with_transaction()
+    def test_sign_numbers_and_pdf(self):
+        "Signing numbers the letter and stores a valid PAdES signature"
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        Authority = pool.get('esurat.signing.authority')
+        org = create_signing_org()
+        outgoing = self.draft(org)
+        self.submit(org, outgoing)
+        for user in [org.u_kasi, org.u_kabid, org.u_sekdis]:
+            self.approve(user, outgoing)
+        self.assertIsNone(Outgoing(outgoing.id).number, "no number before")
+        outgoing = self.sign(org.u_kadis, outgoing)
+        self.assertEqual(outgoing.state, 'signed')
+        self.assertEqual(outgoing.number, f'500.12/1/500.12/{TODAY.year}')
+        self.assertEqual(outgoing.date, TODAY)
+        signature = outgoing.signature
+        self.assertEqual(signature.signer, org.u_kadis)
+        self.assertEqual(signature.signer_title, "Kepala Dinas")
+        self.assertGreaterEqual(len(signature.token), 32)
+        self.assertIn(f'/verify/{signature.token}', signature.verify_url)
+        pdf = bytes(signature.pdf)
+        self.assertTrue(pdf.startswith(b'%PDF'))
+        self.assertTrue(signature.matches(pdf))
+        validation = pades.validate(pdf, Authority.ca_certificate_pem())
+        self.assertTrue(validation.intact and validation.valid)
+        self.assertEqual(validation.signer, "Kadis Kominfo")
+
+        # One byte changed: neither the same file nor a valid signature
+        index = pdf.index(b'/Contents') - 40
+        forged = pdf[:index] + bytes([pdf[index] ^ 1]) + pdf[index + 1:]
+        self.assertFalse(signature.matches(forged))
+        validation = pades.validate(forged, Authority.ca_certificate_pem())
+        self.assertFalse(validation.intact and validation.valid)
+
+        # The next letter takes the next number
+        second = self.signed(org)
+        self.assertEqual(second.number, f'500.12/2/500.12/{TODAY.year}')
+
+    @with_transaction()
+    def test_sign_refused(self):
+        "Wrong passphrase, unusable certificate, no right: nothing changes"
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        Certificate = pool.get('esurat.signing.certificate')
+        Delegation = pool.get('esurat.delegation')
+        org = create_signing_org()
+        outgoing = self.draft(org)
+        self.submit(org, outgoing)
+        for user in [org.u_kasi, org.u_kabid, org.u_sekdis]:
+            self.approve(user, outgoing)
+
+        def unchanged():
+            record = Outgoing(outgoing.id)
+            self.assertEqual(
+                (record.state, record.number, record.signature),
+                ('in_approval', None, None))
+
+        with self.assertRaisesRegex(UserError, 'passphrase'):
+            self.sign(org.u_kadis, outgoing, passphrase='salah-sekali')
+        unchanged()
+        # Someone else than the signer, even with a certificate
+        with self.assertRaises(AccessError):
+            self.sign(org.u_kadinkes, outgoing)
+        unchanged()
+        # An assistant (a.n.) never signs
+        Delegation.create([{
+                    'position': org.p_kadis.id, 'delegate': org.u_kabid.id,
+                    'kind': 'assistant', 'reason': 'assistance',
+                    'start_date': TODAY, 'end_date': TODAY,
+                    'state': 'active'}])
+        Certificate.issue(org.u_kabid, PASSPHRASE)
+        with self.assertRaisesRegex(AccessError, 'assistant'):
+            self.sign(org.u_kabid, outgoing)
+        unchanged()
+        # Expired, then revoked certificate
+        certificate, = Certificate.search([('user', '=', org.u_kadis.id)])
+        Certificate.write([certificate], {
+                'not_after': datetime.datetime.now()
+                - datetime.timedelta(days=1)})
+        with self.assertRaisesRegex(UserError, 'not valid today'):
+            self.sign(org.u_kadis, outgoing)
+        unchanged()
+        Certificate.write([certificate], {
+                'not_after': datetime.datetime.now()
+                + datetime.timedelta(days=1)})
+        Certificate.revoke([certificate])
+        with self.assertRaisesRegex(UserError, 'revoked'):
+            self.sign(org.u_kadis, outgoing)
+        unchanged()
+
+    @with_transaction()
+    def test_plh_signs_as_plh(self):
+        "While the head is on leave, the Plh signs and the PDF says Plh."
+        pool = Pool()
+        Delegation = pool.get('esurat.delegation')
+        Certificate = pool.get('esurat.signing.certificate')
+        org = create_signing_org()
+        Delegation.create([{
+                    'position': org.p_kadis.id, 'delegate': org.u_sekdis.id,
+                    'kind': 'plh', 'reason': 'leave',
+                    'start_date': TODAY, 'end_date': TODAY,
+                    'state': 'active'}])
+        Certificate.issue(org.u_sekdis, PASSPHRASE)
+        outgoing = self.draft(org)
+        self.submit(org, outgoing)
+        for user in [org.u_kasi, org.u_kabid, org.u_sekdis]:
+            self.approve(user, outgoing)
+        outgoing = self.sign(org.u_sekdis, outgoing)
+        self.assertEqual(
+            outgoing.signature.signer_title, "Plh. Kepala Dinas")
+        self.assertEqual(outgoing.approvals[-1].acted_by, org.u_sekdis)
+        data = outgoing.render_data(org.u_sekdis, org.p_kadis)
+        self.assertEqual(data.signer.prefix, 'Plh.')
+
+    @with_transaction()
+    def test_signed_letter_never_changes(self):
+        "A signed letter cannot change nor be deleted; it is cancelled"
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        org = create_signing_org()
+        outgoing = self.signed(org)
+        for user in [org.u_staff, org.u_kadis]:
+            with self.subTest(user=user.login), as_user(user):
+                with self.assertRaises(AccessError):
+                    Outgoing.write(
+                        [Outgoing(outgoing.id)], {'subject': "Ubah"})
+                with self.assertRaises(AccessError):
+                    Outgoing.delete([Outgoing(outgoing.id)])
+        # Only the signer cancels a signed letter, with a reason
+        with as_user(org.u_staff), self.assertRaises(AccessError):
+            Outgoing.do_cancel([Outgoing(outgoing.id)], "Salah alamat")
+        with as_user(org.u_kadis):
+            Outgoing.do_cancel([Outgoing(outgoing.id)], "Salah alamat")
+        outgoing = Outgoing(outgoing.id)
+        self.assertEqual(outgoing.state, 'cancelled')
+        self.assertTrue(outgoing.signature.cancelled)
+        self.assertEqual(outgoing.signature.cancel_reason, "Salah alamat")
+        # The corrected letter is a new one with a new number
+        corrected = self.signed(org)
+        self.assertNotEqual(corrected.number, outgoing.number)
+
+    @with_transaction()
+    def test_delivery(self):
+        "Internal recipients get an incoming letter, externals an email"
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        Disposition = pool.get('esurat.disposition')
+        Mail = pool.get('esurat.mail')
+        org = create_signing_org()
+        outgoing = self.signed(org, recipients=[
+                {'kind': 'internal', 'position': org.p_kadinkes.id},
+                {'kind': 'internal', 'position': org.p_sekda.id,
+                    'is_copy': True},
+                {'kind': 'external', 'name': "PT Telekomunikasi",
+                    'email': 'surat@telkom.example'},
+                {'kind': 'external', 'name': "Camat Lama",
+                    'address': "Jl. Raya 2"},
+                ])
+        email_uri = config.get('email', 'uri')
+        self.addCleanup(config.set, 'email', 'uri', email_uri)
+        with SMTPServer() as server:
+            config.set('email', 'uri', server.uri)
+            run_queue()
+        dinkes, sekda, telkom, camat = outgoing.recipients
+        self.assertEqual(
+            [r.delivery_state for r in outgoing.recipients],
+            ['delivered', 'delivered', 'emailed', 'to_print'])
+
+        # Dinkes registers it in its own agenda, with the signed PDF
+        letter = dinkes.letter
+        self.assertEqual(letter.unit, org.dinkes)
+        self.assertEqual(letter.origin, outgoing)
+        self.assertEqual(letter.sender_number, outgoing.number)
+        self.assertEqual(letter.state, 'distributed')
+        self.assertEqual(letter.agenda_number, f'1/400.7/{TODAY.year}')
+        file, = letter.files
+        self.assertEqual(file.sha256, outgoing.signature.sha256)
+        with as_user(org.u_kadinkes):
+            delivery, = Disposition.search([('mine', '=', True)])
+            self.assertEqual(delivery.letter, letter)
+        # The Setda got its copy (tembusan) in its own agenda
+        self.assertEqual(sekda.letter.unit, org.setda)
+        self.assertEqual(
+            [r.kind for r in sekda.letter.recipients], ['cc'])
+        self.assertEqual(sekda.letter.state, 'distributed')
+        # A Dinkes official does not see the Kominfo agenda, nor the draft
+        with as_user(org.u_kadinkes):
+            self.assertEqual(
+                Letter.search([('unit', '=', org.kominfo.id)]), [])
+
+        # The external recipient's mailbox has the signed PDF
+        self.assertEqual(telkom.mail.state, 'sent')
+        message, = server.messages
+        self.assertEqual(message['To'], 'surat@telkom.example')
+        attachment, = message.iter_attachments()
+        self.assertEqual(
+            attachment.get_content(), bytes(outgoing.signature.pdf))
+        self.assertIn(
+            outgoing.signature.verify_url, message.get_body().get_content())
+        self.assertEqual(Mail.search([('to', '=', 'surat@telkom.example')]),
+            [telkom.mail])
+        # The rest goes to the print list, marked when printed
+        self.assertEqual(camat.delivery_state, 'to_print')
+        with as_user(create_user(
+                    'op2', "Operator", org.kominfo,
+                    ['group_esurat_main_operator'])):
+            camat.__class__.mark_printed([camat.__class__(camat.id)])
+        self.assertEqual(camat.__class__(camat.id).delivery_state, 'printed')
+
+    @with_transaction()
+    def test_access(self):
+        "Drafter, approvers and signer see the draft; another OPD does not"
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        org = create_signing_org()
+        outgoing = self.draft(org)
+        self.submit(org, outgoing)
+        for user in [org.u_staff, org.u_kasi, org.u_kadis, org.u_operator]:
+            with self.subTest(user=user.login), as_user(user):
+                self.assertEqual(Outgoing.search([]), [outgoing])
+        for user in [org.u_kadinkes, org.u_op_dinkes]:
+            with self.subTest(user=user.login), as_user(user):
+                self.assertEqual(Outgoing.search([]), [])
+                with self.assertRaises(AccessError):
+                    Outgoing.read([outgoing.id], ['subject'])
+        # Staff never approve: the button is for officials
+        self.approve(org.u_kasi, outgoing)
+        with as_user(org.u_staff), self.assertRaises(UserError):
+            Outgoing.approve([Outgoing(outgoing.id)])
+        # OPD admins read their agency's letters but do not edit them
+        with as_user(org.u_operator), self.assertRaises(AccessError):
+            Outgoing.write([Outgoing(outgoing.id)], {'subject': "Ubah"})
+
+    @with_transaction()
+    def test_outgoing_pattern(self):
+        "The number follows the unit's pattern, or the configuration's"
+        pool = Pool()
+        Unit = pool.get('esurat.unit')
+        org = create_signing_org()
+        with self.assertRaises(UserError):
+            Unit.write([org.kominfo], {'outgoing_pattern': '{nomor}/X'})
+        Unit.write([org.kominfo], {
+                'outgoing_pattern': '{classification}/{sequence}/'
+                '{unit_code}/{month_roman}/{year}'})
+        outgoing = self.signed(org)
+        self.assertEqual(
+            outgoing.number,
+            '500.12/1/500.12/%s/%s' % (
+                ('I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X',
+                    'XI', 'XII')[TODAY.month - 1], TODAY.year))
+
+    @with_transaction()
+    def test_certificate_request(self):
+        "A user requests a certificate; the key never leaves the server"
+        pool = Pool()
+        Certificate = pool.get('esurat.signing.certificate')
+        Request = pool.get('esurat.signing.certificate.request', type='wizard')
+        org = create_signing_org()
+        with as_user(org.u_kabid):
+            session_id, _, _ = Request.create()
+            request = Request(session_id)
+            request.start.passphrase = 'pendek'
+            request.start.confirmation = 'pendek'
+            with self.assertRaisesRegex(UserError, '8'):
+                request.transition_issue()
+            request.start.passphrase = 'rahasia-kabid-2026'
+            request.start.confirmation = 'rahasia-kabid-2026x'
+            with self.assertRaises(UserError):
+                request.transition_issue()
+            request.start.confirmation = 'rahasia-kabid-2026'
+            request.transition_issue()
+            certificate, = Certificate.search([])
+            self.assertEqual(certificate.user, org.u_kabid)
+            data, = Certificate.read([certificate.id], ['key', 'certificate'])
+            self.assertNotIn('key', data)
+            self.assertIn('BEGIN CERTIFICATE', data['certificate'])
+        # Stored encrypted
+        self.assertIn('ENCRYPTED', Certificate(certificate.id).key)
+        self.assertEqual(
+            Certificate.usable_for(org.u_kabid.id), certificate)
+        with Transaction().set_user(org.u_kabid.id):
+            with self.assertRaisesRegex(UserError, 'passphrase'):
+                certificate.signer('salah-sekali')
+            self.assertTrue(certificate.signer('rahasia-kabid-2026'))
+
+    @with_transaction()
+    def test_verification_page(self):
+        "The page withholds a rahasia subject and judges uploads"
+        pool = Pool()
+        Signature = pool.get('esurat.signature')
+        org = create_signing_org()
+        secret = reference('confidentiality_secret')
+        outgoing = self.signed(org, confidentiality=secret)
+        signature = outgoing.signature
+        self.assertTrue(signature.restricted)
+        page = routes._page(
+            200, signature=signature, check=None, date='', signed_at='')
+        self.assertIn("Withheld", page.get_data(as_text=True))
+        self.assertNotIn(outgoing.subject, page.get_data(as_text=True))
+        self.assertIn(signature.number, page.get_data(as_text=True))
+
+        def upload(data):
+            builder = EnvironBuilder(method='POST', data={
+                    'document': (BytesIO(data), 'surat.pdf')})
+            return routes._check_upload(
+                Request(builder.get_environ()), signature, Signature)
+        pdf = bytes(signature.pdf)
+        self.assertEqual(
+            upload(pdf),
+            {'same': True, 'signed': True, 'valid': True,
+                'signer': "Kadis Kominfo"})
+        self.assertEqual(upload(b''), {'error': 'no_file'})
+        self.assertEqual(
+            upload(b'MZ\x90\x00 not a pdf'),
+            {'same': False, 'error': 'not_pdf'})
+        max_upload = routes.MAX_UPLOAD
+        self.addCleanup(setattr, routes, 'MAX_UPLOAD', max_upload)
+        routes.MAX_UPLOAD = 100
+        self.assertEqual(upload(pdf), {'error': 'too_large'})
+
+        # A cancelled letter says so
+        pool.get('esurat.outgoing').do_cancel([outgoing], "Salah kirim")
+        page = routes._page(
+            200, signature=Signature(signature.id), check=None, date='',
+            signed_at='')
+        self.assertIn("CANCELLED", page.get_data(as_text=True))
+        self.assertIn("Salah kirim", page.get_data(as_text=True))
+
+
+del ModuleTestCase

@@ -1,0 +1,391 @@
+"""Unit tests of pades.py and render.py (no database)"""
+import datetime
+import io
+import random
+import re
+import unittest
+import zlib
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.x509.oid import NameOID
+from PIL import Image
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from trytond.modules.esurat_signing import pades, render
+
+UTC = datetime.UTC
+NIP = '198001012005011001'
+URL = 'https://esurat.example.go.id/db/verify/q7Jf0mZk2VbXr9LtS4cWn8YhD1eG'
+PARAGRAPH = (
+    "Sehubungan dengan pelaksanaan program peningkatan mutu pelayanan "
+    "kesehatan masyarakat, setiap unit kerja diminta menyusun rencana tindak "
+    "lanjut hasil evaluasi triwulan ketiga dan menyampaikannya tepat waktu.")
+
+
+def logo():
+    image = Image.new('RGBA', (60, 70), (0, 0, 0, 0))
+    image.paste((20, 90, 160, 255), (10, 10, 50, 60))
+    output = io.BytesIO()
+    image.save(output, 'PNG')
+    return output.getvalue()
+
+
+def letter(layout='letter', **values):
+    "A letter of layout, values replacing the defaults"
+    return render.LetterData(**{
+            'layout': layout,
+            'letterhead': render.Letterhead(
+                "PEMERINTAH KABUPATEN SUKAMAJU", "DINAS KESEHATAN",
+                "Jalan Merdeka Nomor 17", "Telepon (021) 555-0101", logo()),
+            'place': "Sukamaju",
+            'date': datetime.date(2026, 11, 23),
+            'number': "000.1.2/123/426.101/2026",
+            'subject': "Rapat Koordinasi",
+            'body': PARAGRAPH,
+            'signer': render.SignerBlock(
+                "Sekretaris", "dr. Budi Santoso", NIP, 'a.n.',
+                "Kepala Dinas Kesehatan"),
+            'verify_url': URL,
+            'urgency': "Segera",
+            'addressees': ("Kepala Puskesmas Sukamaju",),
+            'copies': ("Bupati Sukamaju", "Inspektur"),
+            'sender': "Kepala Dinas",
+            'title': "Surat Edaran",
+            **values})
+
+
+def page_count(pdf):
+    return PdfFileReader(io.BytesIO(pdf)).root['/Pages']['/Count']
+
+
+def content(pdf):
+    "The content streams of all pages, decompressed"
+    reader = PdfFileReader(io.BytesIO(pdf))
+    streams = []
+    for index in range(page_count(pdf)):
+        page = reader.root['/Pages']['/Kids'][index]
+        contents = page['/Contents']
+        if isinstance(contents, generic.ArrayObject):
+            streams.extend(c.data for c in contents)
+        else:
+            streams.append(contents.data)
+    return b'\n'.join(streams)
+
+
+class RenderTestCase(unittest.TestCase):
+    "The letter PDF"
+
+    def test_format_date_id(self):
+        self.assertEqual(
+            render.format_date_id(datetime.date(2026, 11, 23)),
+            '23 November 2026')
+        self.assertEqual(
+            render.format_date_id(datetime.date(2027, 1, 3)), '3 Januari 2027')
+
+    def test_letter(self):
+        pdf = render.render_letter(letter())
+        self.assertTrue(pdf.startswith(b'%PDF'))
+        self.assertEqual(page_count(pdf), 1)
+        text = content(pdf)
+        for expected in [
+                b'PEMERINTAH KABUPATEN SUKAMAJU', b'DINAS KESEHATAN',
+                b'Sukamaju, 23 November 2026', b'Nomor',
+                b'000.1.2/123/426.101/2026', b'Sifat', b'Segera', b'Hal',
+                b'Yth. Kepala Puskesmas Sukamaju', b'di Tempat',
+                b'a.n. KEPALA DINAS KESEHATAN', b'SEKRETARIS',
+                b'Ditandatangani secara elektronik', b'dr. Budi Santoso',
+                b'NIP. ' + NIP.encode(), b'Tembusan:', b'1. Bupati Sukamaju',
+                URL.encode()]:
+            self.assertIn(expected, text)
+        self.assertNotIn(b'- 2 -', text)
+        # The logo is an image XObject of the first page
+        reader = PdfFileReader(io.BytesIO(pdf))
+        resources = reader.root['/Pages']['/Kids'][0]['/Resources']
+        images = [
+            x for x in resources['/XObject'].values()
+            if x.get_object()['/Subtype'] == '/Image']
+        self.assertEqual(len(images), 1)
+
+    def test_broken_logo(self):
+        data = letter(letterhead=render.Letterhead(
+                "PEMERINTAH KABUPATEN SUKAMAJU", "DINAS KESEHATAN",
+                logo=b'not an image'))
+        pdf = render.render_letter(data)
+        self.assertIn(b'DINAS KESEHATAN', content(pdf))
+
+    def test_layouts(self):
+        memo = content(render.render_letter(letter('memo', title='')))
+        for expected in [b'NOTA DINAS', b'Dari', b'Kepala Dinas',
+                b'Tanggal', b'23 November 2026', b'Tembusan']:
+            self.assertIn(expected, memo)
+        self.assertNotIn(b'Sukamaju, 23 November', memo)
+        titled = content(render.render_letter(letter('titled')))
+        for expected in [b'SURAT EDARAN', b'NOMOR 000.1.2/123/426.101/2026',
+                b'TENTANG', b'RAPAT KOORDINASI',
+                b'Sukamaju, 23 November 2026']:
+            self.assertIn(expected, titled)
+        self.assertNotIn(b'Yth.', titled)
+        statement = content(render.render_letter(
+                    letter('statement', title="Surat Keterangan")))
+        self.assertIn(b'SURAT KETERANGAN', statement)
+        self.assertNotIn(b'TENTANG', statement)
+        # esurat_base's layout names are understood
+        decree = content(render.render_letter(letter('decree')))
+        self.assertIn(b'TENTANG', decree)
+
+    def test_signer_prefix(self):
+        text = content(render.render_letter(letter(
+                    signer=render.SignerBlock(
+                        "Kepala Dinas Kesehatan", "Siti", prefix='Plt.'))))
+        self.assertIn(b'Plt. KEPALA DINAS KESEHATAN', text)
+        self.assertNotIn(b'NIP.', text)
+
+    def test_long_letter(self):
+        body = '\n\n'.join([PARAGRAPH] * 30)
+        pdf = render.render_letter(letter(body=body))
+        self.assertGreaterEqual(page_count(pdf), 2)
+        text = content(pdf)
+        self.assertIn(b'- 2 -', text)
+        self.assertNotIn(b'- 1 -', text)
+        # The footer is on the last page only
+        self.assertEqual(text.count(b'Dokumen ini ditandatangani'), 1)
+        last = PdfFileReader(io.BytesIO(pdf)).root['/Pages']['/Kids'][-1]
+        self.assertIn(b'Dokumen ini ditandatangani', last['/Contents'].data)
+
+    def test_user_text_escaped(self):
+        body = 'Harga <b>naik</b> & turun <i>\nbaris <font size="40">2'
+        pdf = render.render_letter(letter(
+                body=body, subject='A & <B>'), compress=False)
+        # Paragraph shows the text in pieces: join them
+        text = re.sub(rb'\)\s*Tj\s*\(', b'', content(pdf))
+        self.assertIn(b'Harga <b>naik</b> & turun <i>', text)
+        self.assertIn(b'baris <font size="40">2', text)
+        self.assertIn(b'A & <B>', text)
+        # Unencodable characters do not break rendering either
+        render.render_letter(letter(body='\u2265 \U0001f600 \u201cx\u201d'))
+
+    def test_uncompressed(self):
+        pdf = render.render_letter(letter(), compress=False)
+        self.assertIn(URL.encode(), pdf)
+        self.assertIn(b'Ditandatangani secara elektronik', pdf)
+
+    def test_qr_code(self):
+        "The QR code drawn is the one of the verification URL"
+        text = content(render.render_letter(letter())).decode('latin-1')
+        runs = re.findall(r'^(\d+) -(\d+) (\d+) -1(?:\.04)? re$', text,
+            re.MULTILINE)
+        self.assertTrue(runs)
+        expected = render.qr_matrix(URL)
+        drawn = [[False] * len(expected) for _ in expected]
+        for column, row, width in runs:
+            for index in range(int(column), int(column) + int(width)):
+                drawn[int(row)][index] = True
+        self.assertEqual(drawn, [[bool(m) for m in row] for row in expected])
+
+
+class PadesTestCase(unittest.TestCase):
+    "Certificates, signatures and their validation"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        now = datetime.datetime.now(UTC)
+        cls.validity = (
+            now - datetime.timedelta(minutes=5),
+            now + datetime.timedelta(days=30))
+        cls.ca = pades.DevelopmentCA.create("Test CA", 'ca secret')
+        cls.issued = cls.ca.issue(
+            "Budi Santoso", NIP, 'user secret', *cls.validity)
+        cls.signer = pades.LocalSigner(
+            cls.issued.certificate_pem, cls.issued.encrypted_key_pem,
+            'user secret', cls.ca.certificate_pem)
+        cls.pdf = render.render_letter(letter())
+        cls.signed = cls.signer.sign(
+            cls.pdf, reason="Rapat Koordinasi", location="Sukamaju",
+            name="Budi Santoso")
+
+    def validate(self, pdf, trust=None, revoked=frozenset()):
+        return pades.validate(
+            pdf, trust or self.ca.certificate_pem, revoked=revoked)
+
+    def test_ca(self):
+        ca = self.ca
+        self.assertIn(b'ENCRYPTED', ca.encrypted_key_pem)
+        certificate = x509.load_pem_x509_certificate(ca.certificate_pem)
+        self.assertTrue(certificate.extensions.get_extension_for_class(
+                x509.BasicConstraints).value.ca)
+        usage = certificate.extensions.get_extension_for_class(
+            x509.KeyUsage).value
+        self.assertTrue(usage.key_cert_sign and usage.crl_sign)
+
+        loaded = pades.DevelopmentCA.load(
+            ca.certificate_pem, ca.encrypted_key_pem, 'ca secret',
+            revoked={42})
+        self.assertEqual(loaded.certificate_pem, ca.certificate_pem)
+        self.assertEqual(loaded.revoked, frozenset({42}))
+        with self.assertRaises(pades.WrongPassphrase):
+            pades.DevelopmentCA.load(
+                ca.certificate_pem, ca.encrypted_key_pem, 'wrong')
+
+    def test_issue(self):
+        issued = self.issued
+        self.assertIn(b'ENCRYPTED', issued.encrypted_key_pem)
+        self.assertNotIn(b'BEGIN PRIVATE KEY', issued.encrypted_key_pem)
+        certificate = x509.load_pem_x509_certificate(issued.certificate_pem)
+        self.assertEqual(certificate.serial_number, issued.serial)
+        self.assertGreater(issued.serial, 2 ** 64)
+        subject = certificate.subject
+        self.assertEqual(subject.get_attributes_for_oid(
+                NameOID.COMMON_NAME)[0].value, "Budi Santoso")
+        self.assertEqual(subject.get_attributes_for_oid(
+                NameOID.SERIAL_NUMBER)[0].value, NIP)
+        self.assertEqual(subject.get_attributes_for_oid(
+                NameOID.ORGANIZATION_NAME)[0].value, "e-Surat Development")
+        usage = certificate.extensions.get_extension_for_class(
+            x509.KeyUsage).value
+        self.assertTrue(usage.digital_signature and usage.content_commitment)
+        self.assertFalse(usage.key_cert_sign)
+        self.assertEqual(
+            certificate.not_valid_after_utc.replace(microsecond=0),
+            self.validity[1].replace(microsecond=0))
+        ca = x509.load_pem_x509_certificate(self.ca.certificate_pem)
+        self.assertEqual(certificate.issuer, ca.subject)
+        ca.public_key().verify(
+            certificate.signature, certificate.tbs_certificate_bytes,
+            PKCS1v15(), certificate.signature_hash_algorithm)
+
+    def test_signer(self):
+        self.assertIsInstance(self.signer, pades.Signer)
+        self.assertEqual(self.signer.serial, self.issued.serial)
+        self.assertEqual(self.signer.subject, "Budi Santoso")
+        with self.assertRaises(pades.WrongPassphrase):
+            pades.LocalSigner(
+                self.issued.certificate_pem, self.issued.encrypted_key_pem,
+                'wrong', self.ca.certificate_pem)
+        # The key of the CA does not belong to the user's certificate
+        with self.assertRaises(pades.WrongPassphrase):
+            pades.LocalSigner(
+                self.issued.certificate_pem, self.ca.encrypted_key_pem,
+                'ca secret', self.ca.certificate_pem)
+
+    def test_sign_validate(self):
+        signed = self.signed
+        self.assertTrue(signed.startswith(self.pdf))
+        reader = PdfFileReader(io.BytesIO(signed))
+        signature, = reader.embedded_signatures
+        self.assertEqual(signature.field_name, 'Signature1')
+        self.assertEqual(
+            signature.sig_object['/SubFilter'], '/ETSI.CAdES.detached')
+        self.assertEqual(signature.sig_object['/Reason'], "Rapat Koordinasi")
+        self.assertEqual(signature.sig_object['/Location'], "Sukamaju")
+
+        validation = self.validate(signed)
+        self.assertTrue(validation.intact)
+        self.assertTrue(validation.valid)
+        self.assertTrue(validation.trusted)
+        self.assertFalse(validation.revoked)
+        self.assertEqual(validation.signer, "Budi Santoso")
+        self.assertEqual(validation.serial, self.issued.serial)
+        self.assertLess(
+            abs(validation.signed_at - datetime.datetime.now(UTC)),
+            datetime.timedelta(minutes=5))
+        self.assertEqual(self.ca.validate(signed), validation)
+
+    def test_sign_twice_same_signer(self):
+        "A warm signer signs again, each signature valid"
+        other = self.signer.sign(render.render_letter(letter(body="Lain.")))
+        validation = self.validate(other)
+        self.assertTrue(validation.intact and validation.valid)
+
+    def test_modified_byte(self):
+        signed = self.signed
+        # In the letter's own bytes, and just before the signature
+        for index in [len(self.pdf) // 2, signed.index(b'/Contents') - 40]:
+            forged = bytearray(signed)
+            forged[index] ^= 1
+            try:
+                validation = self.validate(bytes(forged))
+            except pades.MalformedPDF:
+                continue
+            self.assertFalse(
+                validation.intact and validation.valid, index)
+
+    def test_appended(self):
+        validation = self.validate(self.signed + b'\n%% extra\n')
+        self.assertFalse(validation.intact)
+
+        writer = IncrementalPdfFileWriter(io.BytesIO(self.signed))
+        info = writer.trailer['/Info']
+        info['/Title'] = generic.TextStringObject("Diubah")
+        writer.update_container(info)
+        output = io.BytesIO()
+        writer.write(output)
+        validation = self.validate(output.getvalue())
+        self.assertFalse(validation.intact)
+        # The signature over the revision it covers still holds
+        self.assertTrue(validation.valid)
+
+    def test_other_ca(self):
+        other = pades.DevelopmentCA.create("Other CA", 'other')
+        issued = other.issue("Mallory", NIP, 'mallory', *self.validity)
+        signer = pades.LocalSigner(
+            issued.certificate_pem, issued.encrypted_key_pem, 'mallory',
+            other.certificate_pem)
+        signed = signer.sign(self.pdf)
+        validation = self.validate(signed)
+        self.assertTrue(validation.intact)
+        self.assertFalse(validation.trusted)
+        self.assertFalse(validation.valid)
+        self.assertEqual(validation.signer, "Mallory")
+        # Trusted once its CA is in the trust list
+        validation = self.validate(
+            signed, trust=[self.ca.certificate_pem, other.certificate_pem])
+        self.assertTrue(validation.trusted and validation.valid)
+
+    def test_revoked(self):
+        validation = self.validate(
+            self.signed, revoked=frozenset({self.issued.serial}))
+        self.assertTrue(validation.revoked)
+        validation = self.validate(self.signed, revoked={1, 2})
+        self.assertFalse(validation.revoked)
+
+    def test_unsigned(self):
+        self.assertEqual(self.validate(self.pdf), pades.Validation(
+                intact=False, valid=False, trusted=False, revoked=False,
+                signer=None, serial=None, signed_at=None))
+
+    def test_malformed(self):
+        signed = self.signed
+        for data in [
+                b'', b'garbage', b'%PDF-1.7\n', self.pdf[:len(self.pdf) // 2],
+                signed[:-20], zlib.compress(signed)]:
+            with self.assertRaises(pades.MalformedPDF):
+                self.validate(data)
+        # Cut inside the signature's revision, what remains is the letter
+        # before signing: nothing signed
+        validation = self.validate(signed[:len(self.pdf) + 100])
+        self.assertFalse(validation.intact or validation.valid)
+
+    def test_hostile(self):
+        "Random damage gives a Validation or MalformedPDF, nothing else"
+        randomizer = random.Random(8)
+        signed = self.signed
+        # The signature value itself, where the zero padding is not covered
+        byte_range = re.search(
+            rb'/ByteRange\s*\[\s*0\s+(\d+)\s+(\d+)', signed)
+        hole = range(int(byte_range[1]), int(byte_range[2]))
+        for _ in range(25):
+            forged = bytearray(signed)
+            for _ in range(randomizer.randint(1, 4)):
+                index = randomizer.randrange(len(forged))
+                while index in hole:
+                    index = randomizer.randrange(len(forged))
+                forged[index] = randomizer.randrange(256)
+            try:
+                validation = self.validate(bytes(forged))
+            except pades.MalformedPDF:
+                continue
+            if bytes(forged) != signed:
+                self.assertFalse(validation.intact and validation.valid)

@@ -1,0 +1,70 @@
+"""Helpers of the esurat_signing tests: signing configuration, an
+organisation with a route of three initials, outgoing letter values."""
+from trytond import config
+from trytond.modules.esurat_base.tests.tools import (
+    create_org, create_position, create_user, reference)
+from trytond.pool import Pool
+
+CA_PASSPHRASE = 'ca-test-passphrase'
+PASSPHRASE = 'tanda-tangan-2026'
+
+
+def configure_signing():
+    "A development CA passphrase, as [esurat] dev_ca_passphrase"
+    if not config.has_section('esurat'):
+        config.add_section('esurat')
+    if not config.get('esurat', 'dev_ca_passphrase', default=None):
+        config.set('esurat', 'dev_ca_passphrase', CA_PASSPHRASE)
+
+
+def create_signing_org():
+    """create_org with a Kasi between the Kabid and the staff, a Sekretaris
+    Dinas between the Kabid and the Kepala Dinas, and certificates"""
+    pool = Pool()
+    Certificate = pool.get('esurat.signing.certificate')
+    org = create_org()
+    org.kominfo.city = "Sukamaju"
+    org.kominfo.street = "Jl. Merdeka No. 1"
+    org.kominfo.phone = "(0261) 123456"
+    org.kominfo.save()
+    org.pemda.letterhead_title = "PEMERINTAH KABUPATEN UJI"
+    org.pemda.save()
+    org.u_sekdis = create_user(
+        'sekdis', "Sekretaris Kominfo", org.kominfo,
+        ['group_esurat_official'])
+    org.p_sekdis = create_position(
+        "Sekretaris Dinas", org.kominfo, 'agency_secretary', org.p_kadis,
+        org.u_sekdis)
+    org.p_kabid.reports_to = org.p_sekdis
+    org.p_kabid.save()
+    org.u_kasi = create_user(
+        'kasi', "Kasi Layanan", org.bidang, ['group_esurat_official'])
+    org.p_kasi = create_position(
+        "Kepala Seksi Layanan", org.bidang, 'section_head', org.p_kabid,
+        org.u_kasi)
+    org.p_staff.reports_to = org.p_kasi
+    org.p_staff.save()
+    for user in [org.u_kadis, org.u_sekda, org.u_kadinkes]:
+        user.nip = '19800101200501%04d' % user.id
+        user.save()
+        Certificate.issue(user, PASSPHRASE)
+    return org
+
+
+def outgoing_values(org, signer, **values):
+    "Values of an outgoing letter of Diskominfo drafted by its staff"
+    result = {
+        'signer_position': signer.id,
+        'drafter': org.u_staff.id,
+        'drafter_position': org.p_staff.id,
+        'letter_type': reference('letter_type_surat_dinas'),
+        'classification': reference('classification_500_12'),
+        'urgency': reference('urgency_normal'),
+        'confidentiality': reference('confidentiality_normal'),
+        'subject': "Undangan sosialisasi tanda tangan elektronik",
+        'body': "Dengan hormat,\n\nBersama ini kami mengundang Saudara "
+        "untuk hadir pada sosialisasi tanda tangan elektronik.\n\n"
+        "Demikian kami sampaikan, atas perhatiannya diucapkan terima kasih.",
+        }
+    result.update(values)
+    return result
