@@ -1,11 +1,13 @@
 """Fixtures of the browser tests: a real e-Surat server and Debian's chromium.
 
 ``esurat`` (session): sao installed by bin/install-sao, a fresh database
-created like bin/run does (esurat_disposition and its dependencies,
-Indonesian, the demo Kabupaten), and trytond serving it and sao on a free
-port of 127.0.0.1; stopped at the end. The database is SQLite in a temporary
-directory, or, when TRYTOND_DATABASE_URI is a postgresql:// URI (as bin/test
-and .ci/run set it), a new database on that server, dropped at the end.
+created like bin/run does (esurat_signing and its dependencies, Indonesian,
+the demo Kabupaten, a development CA), and trytond serving it and sao on a
+free port of 127.0.0.1, sending its email to a real SMTP server on loopback
+whose messages the tests read (``esurat.mailbox``); stopped at the end.
+The database is SQLite in a temporary directory, or, when
+TRYTOND_DATABASE_URI is a postgresql:// URI (as bin/test and .ci/run set
+it), a new database on that server, dropped at the end.
 
 ``browser`` (session): /usr/bin/chromium, headless, driven by Playwright.
 Playwright never downloads a browser here; a missing chromium is a failure
@@ -15,6 +17,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -128,11 +131,13 @@ class Server:
     Error = RPCError
     demo_password = DEMO_PASSWORD
 
-    def __init__(self, url, database, log, backend):
+    def __init__(self, url, database, log, backend, mailbox=None):
         self.url = url
         self.database = database
         self.log = log
         self.backend = backend
+        # The messages the server sent (None on an external server)
+        self.mailbox = mailbox
 
     def log_tail(self, lines=40):
         return _tail(self.log, lines) if self.log else ''
@@ -218,6 +223,8 @@ def esurat(tmp_path_factory):
         database = DATABASE
         # trytond-admin needs the SQLite file to exist
         (db_dir / f'{database}.sqlite').touch()
+    from trytond.modules.esurat_base.tests.tools import SMTPServer
+    smtp = SMTPServer().__enter__()
     conf = work / 'trytond.conf'
     # As bin/run writes it (path holds the filestore on PostgreSQL too)
     conf.write_text(f"""\
@@ -230,15 +237,24 @@ retry = 40
 [web]
 listen = 127.0.0.1:{port}
 root = {SAO}
+hostname = 127.0.0.1:{port}
 
 [session]
+
+[email]
+uri = {smtp.uri}
+from = e-Surat Kabupaten Sukamaju <e-surat@sukamaju.example>
+
+[esurat]
+dev_ca_passphrase = {secrets.token_urlsafe(24)}
 """)
+    conf.chmod(0o600)
     process = None
     try:
         passfile = work / 'adminpass'
         passfile.write_text(ADMIN_PASSWORD + '\n')
         _run([VENV / 'trytond-admin', '-c', conf, '-d', database,
-                '-u', 'esurat_disposition', '--activate-dependencies',
+                '-u', 'esurat_signing', '--activate-dependencies',
                 '-l', 'id', '--email', 'admin@example.com', '-p'],
             log, env=dict(env, TRYTONPASSFILE=str(passfile)))
         # TRYTOND_CONFIG: trytond picks its backend when first imported
@@ -269,8 +285,9 @@ root = {SAO}
             time.sleep(0.2)
         print(f'\ne-Surat at {url} on {backend} (database and demo in '
             f'{prepared:.0f} s, log {log})', file=sys.stderr)
-        yield Server(url, database, log, backend)
+        yield Server(url, database, log, backend, mailbox=smtp.messages)
     finally:
+        smtp.__exit__(None, None, None)
         if process is not None:
             process.terminate()
             try:

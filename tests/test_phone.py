@@ -1,4 +1,4 @@
-"""e-Surat on a phone: the "Done means" of issues 2 and 3 in a real browser.
+"""e-Surat on a phone: the "Done means" of issues 2, 3 and 4 in a real browser.
 
 Each user has their own browser context, 360×740 and Indonesian, and drives
 the web client sao the way they would: the login form, the menu behind the
@@ -13,8 +13,10 @@ import datetime
 import io
 import re
 import secrets
+import time
 
 import pytest
+from trytond.modules.esurat_signing.tests.tools import qr_codes
 
 PHONE = {'width': 360, 'height': 740}
 # The date format of the Indonesian language in Tryton (ir.lang "id")
@@ -56,9 +58,10 @@ class SaoError(AssertionError):
 class Phone:
     "One user in their own phone-sized browser context, driving sao"
 
-    def __init__(self, browser, esurat, screenshots, login):
+    def __init__(self, browser, esurat, screenshots, login, sao=True):
         self.esurat = esurat
         self.login_name = login
+        self.sao = sao
         self.screenshots = screenshots
         self.expect = _expect()
         self.context = browser.new_context(
@@ -77,7 +80,10 @@ class Phone:
     def settle(self):
         """Wait until sao has no RPC in flight (sao's calls go through
         jQuery.ajax) and has rendered the answers; fail on a JavaScript
-        error or an error dialog instead of timing out later"""
+        error or an error dialog instead of timing out later (nothing to
+        wait for on a plain page like the verification page)"""
+        if not self.sao:
+            return
         for _ in range(2):
             self.page.wait_for_function(
                 '() => window.jQuery !== undefined && jQuery.active === 0')
@@ -258,10 +264,18 @@ class Phone:
     def show_lines(self, scope=None):
         """Lists inside a form show their lines only after a tap on "More"
         (sao 8 loads them lazily)"""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
         more = (scope or self.tab).locator('tr.more-row button:visible')
-        while more.count():
-            more.first.click()
+        for _ in range(20):
             self.settle()
+            if not more.count():
+                return
+            try:
+                more.first.click(timeout=5_000)
+            except PlaywrightTimeout:
+                # sao rendered the list again under the tap: look again
+                continue
+        raise SaoError('the list kept offering more lines')
 
     def open_row(self, text):
         "Double-tap the list row showing text"
@@ -616,3 +630,236 @@ def test_disposition_chain_with_plh_and_tracking(esurat, phone):
     assert items[2]['from_title'] == "Plh. Kepala Dinas Kesehatan"
     assert items[2]['done_by.']['login'] == 'kabid.p2p'
     assert items[2]['report'] == report
+
+
+def _wait_for(condition, what, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f'{what}: not after {timeout} s')
+        time.sleep(0.5)
+
+
+def test_outgoing_letter_from_draft_to_verified_copy(esurat, phone, tmp_path):
+    """Issue 4: a Kasi drafts, the Kabid returns it once, the Kepala Dinas's
+    Plh signs on a phone-sized screen, the other OPD sees it in its inbox,
+    the external recipient's mailbox gets the PDF, and scanning its QR code
+    shows it genuine while an edited copy is exposed.
+
+    In the demo the Kasi Surveilans (kasi.surveilans) reports to the Kabid
+    P2P (kabid.p2p), and the Kabid Yankes (kabid.yankes) is the Plh of the
+    Kepala Dinas Kesehatan, who is on leave."""
+    token = secrets.token_hex(3)
+    subject = f"Permintaan data cakupan imunisasi sekolah {token}"
+    email = f'humas-{token}@rsud-sukamaju.example'
+    first_body = ("Dengan hormat,\n\nDalam rangka Bulan Imunisasi Anak "
+        "Sekolah, kami mohon data jumlah siswa per sekolah.\n\n"
+        "Demikian disampaikan.")
+    second_body = first_body.replace(
+        "per sekolah.", "per sekolah paling lambat tanggal 30 November.")
+
+    # The Kasi drafts the letter for the Kepala Dinas on the phone
+    kasi = phone('kasi.surveilans')
+    expect = kasi.expect
+    kasi.open_menu('e-Surat', 'Surat Keluar')
+    kasi.tab.locator('button#new_').click()
+    kasi.settle()
+    kasi.field('subject').fill(subject)
+    kasi.choose('signer_position', "Kepala Dinas Kesehatan")
+    kasi.choose('letter_type', "Surat Dinas")
+    kasi.choose('classification', "Kesehatan", "400.7 Kesehatan")
+    kasi.field('body').fill(first_body)
+    kasi.notebook_page('Penerima')
+    recipients = kasi.tab.locator('.form-one2many').filter(
+        has=kasi.page.locator('label', has_text='Penerima'))
+    # Diskominfo as a unit: its Kepala Dinas receives it
+    recipients.locator('button[title=Baru]').click()
+    kasi.settle()
+    dialog = kasi.dialog
+    kasi.field('kind', dialog).select_option(label='Unit Internal')
+    kasi.settle()
+    kasi.choose('unit', "Komunikasi", "Dinas Komunikasi dan Informatika",
+        scope=dialog)
+    dialog.locator('.modal-footer button', has_text='Tambah dan Baru').click()
+    kasi.settle()
+    # and the RSUD, outside the Pemda, by email
+    dialog = kasi.dialog
+    kasi.field('kind', dialog).select_option(label='Eksternal')
+    kasi.settle()
+    kasi.field('name', dialog).fill("Direktur RSUD Sukamaju")
+    kasi.field('email', dialog).fill(email)
+    kasi.shot('issue4-1-kasi-recipient', full=True)
+    dialog.locator('.modal-footer button', has_text=re.compile('^Tambah$',
+            re.IGNORECASE)).click()
+    kasi.settle()
+    expect(kasi.page.locator('.modal.in')).to_have_count(0)
+    expect(recipients.locator('.treeview tbody tr:not(.more-row)')
+        ).to_have_count(2)
+
+    # The route is proposed from the org chart: the Kabid, then the signer
+    kasi.notebook_page('Alur Paraf')
+    kasi.button('propose_route').click()
+    kasi.settle()
+    approvals = kasi.tab.locator('.form-one2many').filter(
+        has=kasi.page.locator('label', has_text='Alur Paraf'))
+    kasi.show_lines(approvals)
+    route = [(r['Jabatan'], r['Jenis Langkah'])
+        for r in kasi.list_rows(approvals)]
+    assert route == [
+        (["Kepala Bidang Pencegahan dan Pengendalian Penyakit (Dinkes)"],
+            ["Paraf"]),
+        (["Kepala Dinas Kesehatan (Dinkes)"], ["Tanda Tangani"]),
+        ], route
+    kasi.button('submit').click()
+    kasi.settle()
+    kasi.expect_selection('state', 'Dalam Persetujuan')
+    expect(kasi.field('current_approval')).to_have_value(re.compile(
+            "Kepala Bidang Pencegahan"))
+    kasi.shot('issue4-2-kasi-submitted', full=True)
+
+    # The Kabid finds it waiting and returns it with a note
+    kabid = phone('kabid.p2p')
+    kabid.open_menu('e-Surat', 'Surat Keluar')
+    kabid.list_tab('Menunggu Saya')
+    kabid.open_row(subject)
+    kabid.button('return_').click()
+    kabid.settle()
+    wizard = kabid.dialog
+    kabid.field('note', wizard).fill("Mohon cantumkan batas waktunya.")
+    kabid.shot('issue4-3-kabid-return', full=True)
+    wizard.locator('.modal-footer button', has_text='Kembalikan').click()
+    kabid.settle()
+    kabid.expect_selection('state', 'Konsep')
+
+    # The Kasi, still on the letter, reloads it, corrects the text and
+    # submits it again
+    kasi.tab.locator('button#reload').click()
+    kasi.settle()
+    kasi.expect_selection('state', 'Konsep')
+    kasi.notebook_page('Teks')
+    kasi.field('body').fill(second_body)
+    kasi.button('submit').click()
+    kasi.settle()
+    kasi.expect_selection('state', 'Dalam Persetujuan')
+
+    # The Kabid, notified, opens e-Surat again and initials; the versions
+    # show what changed
+    kabid = phone('kabid.p2p')
+    kabid.open_menu('e-Surat', 'Surat Keluar')
+    kabid.list_tab('Menunggu Saya')
+    kabid.open_row(subject)
+    kabid.notebook_page('Versi')
+    versions = kabid.tab.locator('.form-one2many').filter(
+        has=kabid.page.locator('label', has_text='Versi'))
+    kabid.show_lines(versions)
+    expect(versions.locator('.treeview tbody tr:not(.more-row)')
+        ).to_have_count(2)
+    kabid.button('approve').click()
+    kabid.settle()
+    expect(kabid.field('current_approval')).to_have_value(re.compile(
+            "Kepala Dinas Kesehatan"))
+
+    # The Plh of the Kepala Dinas signs with the passphrase of the key
+    plh = phone('kabid.yankes')
+    plh.open_menu('e-Surat', 'Surat Keluar')
+    plh.list_tab('Menunggu Saya')
+    expect(plh.cell(subject)).to_be_visible()
+    plh.open_row(subject)
+    plh.shot('issue4-4-plh-to-sign', full=True)
+    plh.button('sign').click()
+    plh.settle()
+    wizard = plh.dialog
+    plh.field('passphrase', wizard).fill(esurat.demo_password)
+    plh.shot('issue4-5-plh-passphrase')
+    wizard.locator('.modal-footer button', has_text='Tanda Tangani').click()
+    plh.settle()
+    plh.expect_selection('state', 'Ditandatangani')
+    plh.notebook_page('Tanda Tangan')
+    number = plh.field('number')
+    expect(number).to_have_value(re.compile(r'^400\.7/\d+/400\.7/\d{4}$'))
+    number = number.input_value()
+    plh.shot('issue4-6-plh-signed', full=True)
+
+    # What the server keeps: signed as Plh, delivered to both recipients
+    rpc = esurat.login('kabid.yankes')
+    outgoing, = rpc('model.esurat.outgoing.search_read',
+        [('subject', '=', subject)], 0, None, None,
+        ['signature', 'recipients', 'versions'])
+    signature, = rpc('model.esurat.signature.read', [outgoing['signature']],
+        ['signer_title', 'verify_url', 'sha256', 'pdf'])
+    assert signature['signer_title'] == "Plh. Kepala Dinas Kesehatan"
+    assert len(outgoing['versions']) >= 2
+
+    def delivered():
+        states = [r['delivery_state'] for r in rpc(
+                'model.esurat.outgoing.recipient.read',
+                outgoing['recipients'], ['delivery_state'])]
+        return states == ['delivered', 'emailed']
+    _wait_for(delivered, 'delivery to Diskominfo and by email')
+
+    # Diskominfo finds it in its Kepala Dinas's inbox, with its own number
+    kadis = phone('kadis.kominfo')
+    kadis.open_menu('e-Surat', 'Kotak Masuk Saya')
+    kadis.list_tab('Belum Dibaca')
+    expect(kadis.cell(subject)).to_be_visible()
+    kadis.cell(subject).scroll_into_view_if_needed()
+    kadis.shot('issue4-7-other-opd-inbox')
+    kadis.open_row(subject)
+    expect(kadis.field('letter_agenda_number')).to_have_value(
+        re.compile(r'^\d+/500\.12/\d{4}$'))
+
+    # The external recipient's mailbox has the signed PDF
+    if esurat.mailbox is None:
+        pytest.skip('the mailbox of an external server cannot be read')
+    _wait_for(lambda: any(m['To'] == email for m in esurat.mailbox),
+        f'an email to {email}')
+    message, = [m for m in esurat.mailbox if m['To'] == email]
+    assert number in message['Subject'], message['Subject']
+    attachment, = message.iter_attachments()
+    assert attachment.get_content_type() == 'application/pdf'
+    pdf = attachment.get_content()
+
+    # Its QR code, scanned like a phone camera does, opens the
+    # verification page, which says it is genuine without any login
+    url, = qr_codes(pdf)
+    assert re.fullmatch(
+        rf'http://[^/]+/{esurat.database}/verify/[\w-]{{32}}', url), url
+    assert url.split('/', 3)[3] == signature['verify_url'].split('/', 3)[3]
+    citizen = Phone(kasi.context.browser, esurat, kasi.screenshots, 'warga',
+        sao=False)
+    try:
+        page = citizen.page
+        page.goto(url)
+        expect(page.locator('#status')).to_contain_text('ASLI')
+        expect(page.locator('#number')).to_have_text(number)
+        expect(page.locator('#subject')).to_have_text(subject)
+        expect(page.locator('#position')).to_have_text(
+            "Plh. Kepala Dinas Kesehatan")
+        expect(page.locator('#sha256')).to_have_text(signature['sha256'])
+        citizen.shot('issue4-8-verify-genuine', full=True)
+
+        # The received copy checks out byte for byte
+        original = tmp_path / f'{number.replace("/", "-")}.pdf'
+        original.write_bytes(pdf)
+        page.locator('input#document').set_input_files(original)
+        page.locator('button[type=submit]').click()
+        expect(page.locator('#check-same')).to_have_class(
+            re.compile(r'\bok\b'))
+        expect(page.locator('#check-signature')).to_have_class(
+            re.compile(r'\bok\b'))
+
+        # A copy with one byte changed is exposed
+        index = pdf.index(b'/Contents') - 40
+        edited = tmp_path / 'salinan-diubah.pdf'
+        edited.write_bytes(
+            pdf[:index] + bytes([pdf[index] ^ 1]) + pdf[index + 1:])
+        page.locator('input#document').set_input_files(edited)
+        page.locator('button[type=submit]').click()
+        expect(page.locator('#check-same')).to_contain_text('BUKAN')
+        expect(page.locator('#check-same')).to_have_class(
+            re.compile(r'\bbad\b'))
+        expect(page.locator('#check-signature')).to_have_class(
+            re.compile(r'\bbad\b'))
+        citizen.shot('issue4-9-verify-edited-copy', full=True)
+    finally:
+        citizen.close()

@@ -181,6 +181,9 @@ POSITIONS = [
     ('kabid_p2p', "Kepala Bidang Pencegahan dan Pengendalian Penyakit",
         '400.7', 'division_head', 'kadinkes', 'kabid.p2p',
         "dr. Linda Permatasari", 'definitive', [OFFICIAL]),
+    ('kasi_surveilans', "Kepala Seksi Surveilans dan Imunisasi", '400.7',
+        'section_head', 'kabid_p2p', 'kasi.surveilans',
+        "Ahmad Fauzi, S.K.M.", 'definitive', [OFFICIAL]),
     ]
 EXTRA_USERS = [
     ('superadmin', "Administrator Diskominfo", '500.12.1', [ADMIN]),
@@ -481,6 +484,8 @@ def main():
             ('kabid.ikp', "official: Plt. Kabid IKP"),
             ('staf.aptika', "staff, Diskominfo"),
             ('kadis.kesehatan', "official of another OPD: Kepala Dinkes"),
+            ('kabid.yankes', "official: Kabid Yankes, Plh. Kepala Dinkes"),
+            ('kasi.surveilans', "official: Kasi Surveilans, Dinkes"),
             ]:
         print(f"  {login:<16} {role}")
 

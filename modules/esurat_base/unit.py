@@ -7,6 +7,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from .configuration import check_pattern
 from .exceptions import UnitValidationError
+from .position import LEVELS
 from .tools import rec_name_domain
 
 # Kinds of unit that have their own administration, agenda and operators
@@ -137,6 +138,13 @@ class Unit(DeactivableMixin, tree(), ModelSQL, ModelView):
             if unit.kind == 'pemda' and unit.parent:
                 raise UnitValidationError(gettext(
                         'esurat_base.msg_unit_pemda_root', unit=unit.rec_name))
+
+    def head_position(self):
+        "The highest active position of the unit itself, or None"
+        rank = {level: i for i, (level, _) in enumerate(LEVELS)}
+        positions = [p for p in self.positions if p.active]
+        if positions:
+            return min(positions, key=lambda p: (rank[p.level], p.id))
 
     def get_agenda_pattern(self):
         pool = Pool()

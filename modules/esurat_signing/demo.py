@@ -64,7 +64,8 @@ def populate():
     p_kadis = _position("Kepala Dinas Komunikasi dan Informatika")
     p_kadinkes = _position("Kepala Dinas Kesehatan")
     p_kadisdik = _position("Kepala Dinas Pendidikan dan Kebudayaan")
-    if not all([staff, kasi, kabid, kadis, p_staff, p_kadis, p_kadinkes]):
+    if not all([staff, kasi, kabid, kadis, p_staff, p_kadis, p_kadinkes,
+                p_kadisdik]):
         return created
     monday = datetime.date.today() + datetime.timedelta(
         days=7 - datetime.date.today().weekday())
@@ -95,7 +96,7 @@ def populate():
         "Undangan Sosialisasi Tanda Tangan Elektronik",
         "Sosialisasi Tanda Tangan Elektronik", [
             Recipient(kind='internal', position=p_kadinkes),
-            Recipient(kind='internal', position=p_kadisdik),
+            Recipient(kind='unit', unit=p_kadisdik.unit),
             Recipient(kind='external', name="PT Telekomunikasi Sukamaju",
                 email='sekretariat@telkom-sukamaju.example'),
             Recipient(kind='external', name="Kepala SMA Negeri 1 Sukamaju",

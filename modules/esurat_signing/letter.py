@@ -42,6 +42,13 @@ class Letter(metaclass=PoolMeta):
         pool = Pool()
         File = pool.get('esurat.letter.file')
         Recipient = pool.get('esurat.letter.recipient')
+        # A position named twice (as itself and as head of its unit) is
+        # one recipient, addressed rather than copied if either says so
+        kinds = {}
+        for recipient in recipients:
+            position = recipient.target_position
+            if kinds.get(position) != 'to':
+                kinds[position] = 'cc' if recipient.is_copy else 'to'
         letter = cls(
             direction='incoming',
             unit=agency,
@@ -56,9 +63,8 @@ class Letter(metaclass=PoolMeta):
             urgency=outgoing.urgency,
             confidentiality=outgoing.confidentiality,
             recipients=[
-                Recipient(
-                    position=r.position, kind='cc' if r.is_copy else 'to')
-                for r in recipients])
+                Recipient(position=position, kind=kind)
+                for position, kind in kinds.items()])
         letter.save()
         signature = outgoing.signature
         File.create([{

@@ -12,7 +12,8 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import render
-from .exceptions import OutgoingAccessError, OutgoingError
+from .exceptions import (
+    OutgoingAccessError, OutgoingError, OutgoingValidationError)
 
 # Fields whose change by an approver makes a new version of the text
 VERSIONED = ('subject', 'body')
@@ -634,6 +635,7 @@ class Recipient(sequence_ordered(), ModelSQL, ModelView):
         ondelete='CASCADE')
     kind = fields.Selection([
             ('internal', "Internal Position"),
+            ('unit', "Internal Unit"),
             ('external', "External"),
             ], "Kind", required=True)
     is_copy = fields.Boolean("Copy (Tembusan)")
@@ -643,6 +645,14 @@ class Recipient(sequence_ordered(), ModelSQL, ModelView):
             'required': Eval('kind') == 'internal',
             'invisible': Eval('kind') != 'internal',
             })
+    unit = fields.Many2One(
+        'esurat.unit', "Unit", ondelete='RESTRICT',
+        states={
+            'required': Eval('kind') == 'unit',
+            'invisible': Eval('kind') != 'unit',
+            },
+        help="The letter is addressed to the head of the unit and lands "
+        "in its agency's inbox.")
     name = fields.Char(
         "Name", states={
             'required': Eval('kind') == 'external',
@@ -710,6 +720,14 @@ class Recipient(sequence_ordered(), ModelSQL, ModelView):
                 {'delivery_state': 'printed'})
 
     @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('//group[@id="delivery"]', 'states', {
+                    'invisible': Eval('delivery_state') == 'pending',
+                    }),
+            ]
+
+    @classmethod
     def default_kind(cls):
         return 'internal'
 
@@ -717,16 +735,35 @@ class Recipient(sequence_ordered(), ModelSQL, ModelView):
     def default_delivery_state(cls):
         return 'pending'
 
+    @classmethod
+    def validate(cls, recipients):
+        super().validate(recipients)
+        for recipient in recipients:
+            if recipient.kind == 'unit' and not recipient.target_position:
+                raise OutgoingValidationError(gettext(
+                        'esurat_signing.msg_recipient_unit_no_head',
+                        unit=recipient.unit.rec_name))
+
     def get_rec_name(self, name):
         if self.kind == 'internal' and self.position:
             return self.position.rec_name
+        if self.kind == 'unit' and self.unit:
+            return self.unit.rec_name
         return self.name or ''
+
+    @property
+    def target_position(self):
+        "The position whose inbox receives the letter (internal only)"
+        if self.kind == 'internal':
+            return self.position
+        if self.kind == 'unit' and self.unit:
+            return self.unit.head_position()
 
     @property
     def printed_name(self):
         "How the letter names the recipient"
-        if self.kind == 'internal' and self.position:
-            return self.position.name
+        if self.kind != 'external' and self.target_position:
+            return self.target_position.name
         return self.name or ''
 
     @classmethod
@@ -737,8 +774,9 @@ class Recipient(sequence_ordered(), ModelSQL, ModelView):
         Letter = pool.get('esurat.letter')
         internal = {}
         for recipient in recipients:
-            if recipient.kind == 'internal':
-                agency = recipient.position.agency or recipient.position.unit
+            position = recipient.target_position
+            if position:
+                agency = position.agency or position.unit
                 internal.setdefault(
                     (recipient.outgoing, agency), []).append(recipient)
             elif recipient.email:

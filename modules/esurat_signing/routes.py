@@ -31,7 +31,9 @@ HEADERS = {
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
     'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
+    # Not no-referrer: browsers then send "Origin: null" with the upload
+    # form, which trytond's origin check refuses
+    'Referrer-Policy': 'same-origin',
     'Cache-Control': 'no-store',
     }
 MESSAGES = [

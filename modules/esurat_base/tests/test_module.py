@@ -435,6 +435,22 @@ class EsuratBaseTestCase(ModuleTestCase):
         self.assertEqual(org.bidang.agency, org.dinkes)
 
     @with_transaction()
+    def test_unit_head_position(self):
+        "A unit's head is its highest active position, not a sub-unit's"
+        pool = Pool()
+        Unit = pool.get('esurat.unit')
+        org = create_org()
+        self.assertEqual(org.kominfo.head_position(), org.p_kadis)
+        self.assertEqual(org.bidang.head_position(), org.p_kabid)
+        org.p_kabid.active = False
+        org.p_kabid.save()
+        self.assertEqual(Unit(org.bidang.id).head_position(), org.p_staff)
+        empty = Unit(name="Bidang Baru", code='400.7.9', kind='division',
+            parent=org.dinkes)
+        empty.save()
+        self.assertIsNone(empty.head_position())
+
+    @with_transaction()
     def test_holding_overlap(self):
         "A position has one definitive holder at a time"
         pool = Pool()

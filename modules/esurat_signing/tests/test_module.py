@@ -290,6 +290,44 @@ class EsuratSigningTestCase(ModuleTestCase):
         self.assertNotEqual(corrected.number, outgoing.number)
 
     @with_transaction()
+    def test_delivery_to_units(self):
+        "A unit recipient reaches its head's inbox in its own agenda"
+        pool = Pool()
+        Unit = pool.get('esurat.unit')
+        Recipient = pool.get('esurat.outgoing.recipient')
+        org = create_signing_org()
+        outgoing = self.signed(org, recipients=[
+                {'kind': 'unit', 'unit': org.dinkes.id},
+                # The same position once more, as a copy: addressed once
+                {'kind': 'internal', 'position': org.p_kadinkes.id,
+                    'is_copy': True},
+                {'kind': 'unit', 'unit': org.setda.id, 'is_copy': True},
+                ])
+        data = outgoing.render_data(org.u_kadis, org.p_kadis)
+        self.assertEqual(data.addressees, ["Kepala Dinas"])
+        self.assertEqual(data.copies, ["Kepala Dinas", "Sekretaris Daerah"])
+        run_queue()
+        dinkes, _, setda = outgoing.recipients
+        self.assertEqual(dinkes.delivery_state, 'delivered')
+        self.assertEqual(dinkes.letter.unit, org.dinkes)
+        self.assertEqual(
+            [(r.position, r.kind) for r in dinkes.letter.recipients],
+            [(org.p_kadinkes, 'to')])
+        self.assertEqual(
+            [(r.position, r.kind) for r in setda.letter.recipients],
+            [(org.p_sekda, 'cc')])
+
+        # A unit nobody heads cannot be addressed
+        empty = Unit(name="Bidang Baru", code='400.7.9', kind='division',
+            parent=org.dinkes)
+        empty.save()
+        draft = self.draft(org)
+        with as_user(org.u_staff), \
+                self.assertRaisesRegex(UserError, "Bidang Baru"):
+            Recipient.create([{'outgoing': draft.id, 'kind': 'unit',
+                        'unit': empty.id}])
+
+    @with_transaction()
     def test_delivery(self):
         "Internal recipients get an incoming letter, externals an email"
         pool = Pool()

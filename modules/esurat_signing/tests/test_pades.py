@@ -14,6 +14,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from trytond.modules.esurat_signing import pades, render
+from trytond.modules.esurat_signing.tests.tools import qr_codes
 
 UTC = datetime.UTC
 NIP = '198001012005011001'
@@ -183,6 +184,10 @@ class RenderTestCase(unittest.TestCase):
             for index in range(int(column), int(column) + int(width)):
                 drawn[int(row)][index] = True
         self.assertEqual(drawn, [[bool(m) for m in row] for row in expected])
+
+    def test_qr_code_scans(self):
+        "A QR reader finds the verification URL on the rendered page"
+        self.assertEqual(qr_codes(render.render_letter(letter())), [URL])
 
 
 class PadesTestCase(unittest.TestCase):

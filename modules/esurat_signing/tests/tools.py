@@ -1,5 +1,6 @@
 """Helpers of the esurat_signing tests: signing configuration, an
-organisation with a route of three initials, outgoing letter values."""
+organisation with a route of three initials, outgoing letter values, and
+reading QR codes off a PDF as a phone camera does."""
 from trytond import config
 from trytond.modules.esurat_base.tests.tools import (
     create_org, create_position, create_user, reference)
@@ -68,3 +69,17 @@ def outgoing_values(org, signer, **values):
         }
     result.update(values)
     return result
+
+
+def qr_codes(pdf):
+    "The texts of the QR codes on the first page of pdf, as scanned"
+    import pypdfium2
+    import zxingcpp
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        # 144 dpi: a phone camera sees a printed page at least this well
+        image = document[0].render(scale=2).to_pil()
+    finally:
+        document.close()
+    return [code.text for code in zxingcpp.read_barcodes(image)
+        if code.format == zxingcpp.BarcodeFormat.QRCode]
