@@ -140,6 +140,11 @@ class Phone:
         "A button of the form by its name (its label is translated)"
         return (scope or self.tab).locator(f'button[name="{name}"]')
 
+    def one2many(self, label):
+        "The list of a form field by its label, with its own toolbar"
+        return self.tab.locator('.form-one2many').filter(
+            has=self.page.locator('label', has_text=label))
+
     def rows(self, scope=None):
         return (scope or self.tab).locator('.treeview tbody tr:not(.more-row)')
 
@@ -336,8 +341,7 @@ def test_operator_registers_and_only_the_addressee_sees_it(
     operator.field('subject').fill(subject)
     operator.choose('letter_type', "Surat Undangan")
     operator.choose('classification', "Komunikasi dan Informatika")
-    addressees = operator.tab.locator('.form-one2many').filter(
-        has=operator.page.locator('label', has_text='Ditujukan Kepada'))
+    addressees = operator.one2many('Ditujukan Kepada')
     addressees.locator('button[title=Baru]').click()
     operator.settle()
     operator.choose('position', "Kepala Dinas Komunikasi",
@@ -347,8 +351,7 @@ def test_operator_registers_and_only_the_addressee_sees_it(
 
     # The scan, through the file picker of a new file
     operator.notebook_page('Berkas')
-    files = operator.tab.locator('.form-one2many').filter(
-        has=operator.page.locator('label', has_text='Berkas'))
+    files = operator.one2many('Berkas')
     files.locator('button[title=Baru]').click()
     operator.settle()
     dialog = operator.dialog
@@ -665,13 +668,14 @@ def test_outgoing_letter_from_draft_to_verified_copy(esurat, phone, tmp_path):
     kasi.tab.locator('button#new_').click()
     kasi.settle()
     kasi.field('subject').fill(subject)
-    kasi.choose('signer_position', "Kepala Dinas Kesehatan")
+    # The Kepala Dinas signs unless the Kasi chooses otherwise
+    expect(kasi.field('signer_position')).to_have_value(
+        "Kepala Dinas Kesehatan (Dinkes)")
     kasi.choose('letter_type', "Surat Dinas")
     kasi.choose('classification', "Kesehatan", "400.7 Kesehatan")
     kasi.field('body').fill(first_body)
     kasi.notebook_page('Penerima')
-    recipients = kasi.tab.locator('.form-one2many').filter(
-        has=kasi.page.locator('label', has_text='Penerima'))
+    recipients = kasi.one2many('Penerima')
     # Diskominfo as a unit: its Kepala Dinas receives it
     recipients.locator('button[title=Baru]').click()
     kasi.settle()
@@ -693,15 +697,13 @@ def test_outgoing_letter_from_draft_to_verified_copy(esurat, phone, tmp_path):
             re.IGNORECASE)).click()
     kasi.settle()
     expect(kasi.page.locator('.modal.in')).to_have_count(0)
-    expect(recipients.locator('.treeview tbody tr:not(.more-row)')
-        ).to_have_count(2)
+    expect(kasi.rows(recipients)).to_have_count(2)
 
     # The route is proposed from the org chart: the Kabid, then the signer
     kasi.notebook_page('Alur Paraf')
     kasi.button('propose_route').click()
     kasi.settle()
-    approvals = kasi.tab.locator('.form-one2many').filter(
-        has=kasi.page.locator('label', has_text='Alur Paraf'))
+    approvals = kasi.one2many('Alur Paraf')
     kasi.show_lines(approvals)
     route = [(r['Jabatan'], r['Jenis Langkah'])
         for r in kasi.list_rows(approvals)]
@@ -749,11 +751,9 @@ def test_outgoing_letter_from_draft_to_verified_copy(esurat, phone, tmp_path):
     kabid.list_tab('Menunggu Saya')
     kabid.open_row(subject)
     kabid.notebook_page('Versi')
-    versions = kabid.tab.locator('.form-one2many').filter(
-        has=kabid.page.locator('label', has_text='Versi'))
+    versions = kabid.one2many('Versi')
     kabid.show_lines(versions)
-    expect(versions.locator('.treeview tbody tr:not(.more-row)')
-        ).to_have_count(2)
+    expect(kabid.rows(versions)).to_have_count(2)
     kabid.button('approve').click()
     kabid.settle()
     expect(kabid.field('current_approval')).to_have_value(re.compile(

@@ -186,6 +186,17 @@ class Outgoing(Workflow, ChatMixin, ModelSQL, ModelView):
         return positions[0] if positions else None
 
     @classmethod
+    def default_signer_position(cls):
+        "The head of the drafter's agency, who signs most of its letters"
+        pool = Pool()
+        Position = pool.get('esurat.position')
+        drafter = cls.default_drafter_position()
+        if drafter is not None:
+            position = Position(drafter)
+            head = (position.agency or position.unit).head_position()
+            return head.id if head else None
+
+    @classmethod
     def default_urgency(cls):
         pool = Pool()
         Letter = pool.get('esurat.letter')

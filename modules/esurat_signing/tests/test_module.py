@@ -67,6 +67,24 @@ class EsuratSigningTestCase(ModuleTestCase):
         return self.sign(org.u_kadis, outgoing)
 
     @with_transaction()
+    def test_default_signer(self):
+        "A new letter is signed by the head of the drafter's agency"
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        org = create_signing_org()
+        with as_user(org.u_staff):
+            self.assertEqual(Outgoing.default_drafter_position(),
+                org.p_staff.id)
+            self.assertEqual(Outgoing.default_signer_position(),
+                org.p_kadis.id)
+        with as_user(org.u_kadinkes):
+            self.assertEqual(Outgoing.default_signer_position(),
+                org.p_kadinkes.id)
+        # Someone holding no position gets no proposal
+        with as_user(org.u_operator):
+            self.assertIsNone(Outgoing.default_signer_position())
+
+    @with_transaction()
     def test_proposed_route(self):
         "The route climbs the drafter's chain up to the signer"
         org = create_signing_org()
