@@ -14,6 +14,17 @@ class Letter(metaclass=PoolMeta):
         states={'invisible': ~Eval('origin')},
         help="The signed outgoing letter this incoming letter was "
         "delivered from.")
+    # The original belongs to the sending agency, whose people only may
+    # read it: the receiving side sees its public verification address
+    origin_verify_url = fields.Function(
+        fields.Char("Original Letter", help="The verification page of "
+            "the signed letter this incoming letter was delivered from."),
+        'get_origin_verify_url')
+
+    def get_origin_verify_url(self, name):
+        # Function getters run without access checks
+        if self.origin and self.origin.signature:
+            return self.origin.signature.verify_url
 
     @classmethod
     def copy(cls, letters, default=None):

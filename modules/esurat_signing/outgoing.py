@@ -685,8 +685,14 @@ class Recipient(sequence_ordered(), ModelSQL, ModelView):
         ondelete='RESTRICT')
     mail = fields.Many2One(
         'esurat.mail', "Email", readonly=True, ondelete='RESTRICT')
+    # The incoming letter and the email belong to the receiving agency and
+    # the outbox, which the sender may not read: shown through these
+    received_as = fields.Function(
+        fields.Char("Received As",
+            help="The agenda number the receiving agency gave the letter."),
+        'get_delivery')
     mail_state = fields.Function(
-        fields.Selection('get_mail_states', "Email State"), 'get_mail_state')
+        fields.Selection('get_mail_states', "Email State"), 'get_delivery')
     signed_pdf = fields.Function(
         fields.Binary("Signed PDF", filename='signed_pdf_name'),
         'get_signed_pdf')
@@ -715,8 +721,20 @@ class Recipient(sequence_ordered(), ModelSQL, ModelView):
         Mail = pool.get('esurat.mail')
         return [(None, '')] + Mail.fields_get(['state'])['state']['selection']
 
-    def get_mail_state(self, name):
-        return self.mail.state if self.mail else None
+    @classmethod
+    def get_delivery(cls, recipients, names):
+        # Function getters run without access checks
+        result = {n: {} for n in names}
+        for recipient in recipients:
+            letter, mail = recipient.letter, recipient.mail
+            if 'received_as' in result:
+                result['received_as'][recipient.id] = (
+                    f'{letter.agenda_number} ({letter.unit.rec_name})'
+                    if letter and letter.agenda_number else None)
+            if 'mail_state' in result:
+                result['mail_state'][recipient.id] = (
+                    mail.state if mail else None)
+        return result
 
     def get_signed_pdf(self, name):
         return self.outgoing.get_signed_pdf(name)

@@ -41,6 +41,10 @@ class Signature(ModelSQL, ModelView):
     certificate = fields.Many2One(
         'esurat.signing.certificate', "Certificate", readonly=True,
         ondelete='RESTRICT')
+    # The certificate record is its holder's; its serial is public (it is
+    # in the signed PDF)
+    certificate_serial = fields.Function(
+        fields.Char("Certificate Serial Number"), 'get_certificate_serial')
     signed_at = fields.DateTime("Signed At", readonly=True)
     pdf = fields.Binary(
         "Signed PDF", filename='file_name', file_id='pdf_id',
@@ -80,6 +84,10 @@ class Signature(ModelSQL, ModelView):
     def url_for(token):
         database = Transaction().database.name
         return f'{http_base().rstrip("/")}/{database}/verify/{token}'
+
+    def get_certificate_serial(self, name):
+        # Function getters run without access checks
+        return self.certificate.serial if self.certificate else None
 
     def get_verify_url(self, name):
         return self.url_for(self.token)

@@ -19,6 +19,18 @@ def as_user(user):
         yield
 
 
+def read_form(Model, ids):
+    """Read what the form of Model shows, as the client does: its fields
+    and the names of the records they link to"""
+    names = []
+    for name, field in Model.fields_view_get(
+            view_type='form')['fields'].items():
+        names.append(name)
+        if field['type'] in {'many2one', 'one2one', 'reference'}:
+            names.append(f'{name}.rec_name')
+    return Model.read(ids, names)
+
+
 def group(xml_id):
     pool = Pool()
     ModelData = pool.get('ir.model.data')

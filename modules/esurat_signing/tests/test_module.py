@@ -7,7 +7,7 @@ from trytond import config
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.esurat_base.tests.tools import (
-    SMTPServer, as_user, create_user, reference, run_queue)
+    SMTPServer, as_user, create_user, read_form, reference, run_queue)
 from trytond.pool import Pool
 from trytond.protocols.wrappers import Request
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -389,6 +389,24 @@ class EsuratSigningTestCase(ModuleTestCase):
         self.assertEqual(
             [r.kind for r in sekda.letter.recipients], ['cc'])
         self.assertEqual(sekda.letter.state, 'distributed')
+        # Each side opens its record, but not the other side's: the
+        # receiver sees the original's verification address, the sender
+        # the agenda number and the email state
+        with as_user(org.u_kadinkes):
+            form, = read_form(Letter, [letter.id])
+            self.assertEqual(
+                form['origin_verify_url'], outgoing.signature.verify_url)
+        with as_user(org.u_staff):
+            forms = read_form(dinkes.__class__,
+                [r.id for r in outgoing.recipients])
+            self.assertEqual(
+                [(f['received_as'], f['mail_state']) for f in forms], [
+                    (f'1/400.7/{TODAY.year} (Dinas Kesehatan)', None),
+                    (f'1/000.SETDA/{TODAY.year} (Sekretariat Daerah)',
+                        None),
+                    (None, 'sent'),
+                    (None, None),
+                    ])
         # A Dinkes official does not see the Kominfo agenda, nor the draft
         with as_user(org.u_kadinkes):
             self.assertEqual(
