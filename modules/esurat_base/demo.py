@@ -286,7 +286,8 @@ def populate_org():
                 letterhead_title=f"PEMERINTAH {REGION.upper()}",
                 street="Jl. Raya Sukamaju No. 1", city="Sukamaju",
                 postal_code='46111', phone='(0265) 123456',
-                email=f'{code.lower().replace(".", "")}@sukamajukab.go.id',
+                email=''.join(c for c in short_name.lower() if c.isalnum())
+                + '@sukamajukab.go.id',
                 website='https://sukamajukab.go.id')
             unit.save()
         units[code] = unit
