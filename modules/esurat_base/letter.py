@@ -60,7 +60,50 @@ def _domain_fields(domain):
             yield from _domain_fields(clause)
 
 
-class Letter(Workflow, ChatMixin, ModelSQL, ModelView):
+class LetterHeadingMixin:
+    """Type, classification, urgency and confidentiality, shared by the
+    letters received and the letters drafted; their states are the model's
+    _heading_states"""
+    __slots__ = ()
+    letter_type = fields.Many2One(
+        'esurat.letter.type', "Type", required=True, ondelete='RESTRICT')
+    classification = fields.Many2One(
+        'esurat.classification', "Classification", required=True,
+        ondelete='RESTRICT')
+    urgency = fields.Many2One(
+        'esurat.letter.urgency', "Urgency", required=True,
+        ondelete='RESTRICT')
+    confidentiality = fields.Many2One(
+        'esurat.letter.confidentiality', "Confidentiality", required=True,
+        ondelete='RESTRICT')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        for name in [
+                'letter_type', 'classification', 'urgency',
+                'confidentiality']:
+            getattr(cls, name).states = cls._heading_states
+
+    @classmethod
+    def _default_reference(cls, xml_id):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        try:
+            return ModelData.get_id('esurat_base', xml_id)
+        except KeyError:
+            return None
+
+    @classmethod
+    def default_urgency(cls):
+        return cls._default_reference('urgency_normal')
+
+    @classmethod
+    def default_confidentiality(cls):
+        return cls._default_reference('confidentiality_normal')
+
+
+class Letter(LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
     "Letter"
     __name__ = 'esurat.letter'
 
@@ -68,6 +111,7 @@ class Letter(Workflow, ChatMixin, ModelSQL, ModelView):
     _content_states = {
         'readonly': (Eval('state') == 'archived') | Eval('content_hidden'),
         }
+    _heading_states = _states
 
     direction = fields.Selection([
             ('incoming', "Incoming"),
@@ -95,18 +139,6 @@ class Letter(Workflow, ChatMixin, ModelSQL, ModelView):
         "Received Date", required=True, states=_states)
     subject = fields.Char("Subject", required=True, states=_content_states)
     summary = fields.Text("Summary", states=_content_states)
-    classification = fields.Many2One(
-        'esurat.classification', "Classification", required=True,
-        ondelete='RESTRICT', states=_states)
-    letter_type = fields.Many2One(
-        'esurat.letter.type', "Type", required=True, ondelete='RESTRICT',
-        states=_states)
-    urgency = fields.Many2One(
-        'esurat.letter.urgency', "Urgency", required=True,
-        ondelete='RESTRICT', states=_states)
-    confidentiality = fields.Many2One(
-        'esurat.letter.confidentiality', "Confidentiality", required=True,
-        ondelete='RESTRICT', states=_states)
     restricted = fields.Function(
         fields.Boolean("Restricted"), 'on_change_with_restricted')
     recipients = fields.One2Many(
@@ -236,23 +268,6 @@ class Letter(Workflow, ChatMixin, ModelSQL, ModelView):
         user = User(Transaction().user)
         if getattr(user, 'esurat_unit', None) and user.esurat_unit.agency:
             return user.esurat_unit.agency.id
-
-    @classmethod
-    def _default_reference(cls, xml_id):
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        try:
-            return ModelData.get_id('esurat_base', xml_id)
-        except KeyError:
-            return None
-
-    @classmethod
-    def default_urgency(cls):
-        return cls._default_reference('urgency_normal')
-
-    @classmethod
-    def default_confidentiality(cls):
-        return cls._default_reference('confidentiality_normal')
 
     @fields.depends('confidentiality')
     def on_change_with_restricted(self, name=None):

@@ -5,6 +5,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     ChatMixin, Index, ModelSQL, ModelView, Workflow, fields,
     sequence_ordered)
+from trytond.modules.esurat_base.letter import LetterHeadingMixin
 from trytond.modules.esurat_base.numbering import format_number
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -22,12 +23,14 @@ PROTECTED = {
     'state', 'number', 'date', 'signature', 'cancel_reason', 'drafter'}
 
 
-class Outgoing(Workflow, ChatMixin, ModelSQL, ModelView):
+class Outgoing(
+        LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
     "Outgoing Letter"
     __name__ = 'esurat.outgoing'
     _rec_name = 'subject'
 
     _states = {'readonly': Eval('state') != 'draft'}
+    _heading_states = _states
     _text_states = {
         'readonly': ~Eval('state').in_(['draft', 'in_approval']),
         }
@@ -50,18 +53,6 @@ class Outgoing(Workflow, ChatMixin, ModelSQL, ModelView):
     drafter_positions = fields.Function(
         fields.Many2Many('esurat.position', None, None, "My Positions"),
         'get_drafter_positions')
-    letter_type = fields.Many2One(
-        'esurat.letter.type', "Type", required=True, ondelete='RESTRICT',
-        states=_states)
-    classification = fields.Many2One(
-        'esurat.classification', "Classification", required=True,
-        ondelete='RESTRICT', states=_states)
-    urgency = fields.Many2One(
-        'esurat.letter.urgency', "Urgency", required=True,
-        ondelete='RESTRICT', states=_states)
-    confidentiality = fields.Many2One(
-        'esurat.letter.confidentiality', "Confidentiality", required=True,
-        ondelete='RESTRICT', states=_states)
     subject = fields.Char("Subject", required=True, states=_text_states)
     body = fields.Text("Body", required=True, states=_text_states)
     enclosures = fields.Char(
@@ -195,18 +186,6 @@ class Outgoing(Workflow, ChatMixin, ModelSQL, ModelView):
             position = Position(drafter)
             head = (position.agency or position.unit).head_position()
             return head.id if head else None
-
-    @classmethod
-    def default_urgency(cls):
-        pool = Pool()
-        Letter = pool.get('esurat.letter')
-        return Letter.default_urgency()
-
-    @classmethod
-    def default_confidentiality(cls):
-        pool = Pool()
-        Letter = pool.get('esurat.letter')
-        return Letter.default_confidentiality()
 
     @fields.depends('signer_position')
     def on_change_with_unit(self, name=None):
