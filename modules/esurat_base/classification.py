@@ -1,8 +1,11 @@
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields, tree)
 
+from .access import ClientWriteMixin
 
-class Classification(DeactivableMixin, tree(), ModelSQL, ModelView):
+
+class Classification(
+        ClientWriteMixin, DeactivableMixin, tree(), ModelSQL, ModelView):
     "Archive Classification (Kode Klasifikasi Arsip)"
     __name__ = 'esurat.classification'
     _rec_name = 'code'

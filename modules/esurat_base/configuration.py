@@ -1,13 +1,14 @@
 from trytond.i18n import gettext
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 
+from .access import ClientWriteMixin
 from .exceptions import ConfigurationValidationError
 from .numbering import format_number
 
 DEFAULT_AGENDA_PATTERN = '{sequence}/{unit_code}/{year}'
 
 
-class Configuration(ModelSingleton, ModelSQL, ModelView):
+class Configuration(ClientWriteMixin, ModelSingleton, ModelSQL, ModelView):
     "e-Surat Configuration"
     __name__ = 'esurat.configuration'
 

@@ -32,3 +32,19 @@ class FileValidationError(ValidationError):
 
 class UserGroupError(AccessError):
     pass
+
+
+class FieldReadonlyError(AccessError):
+    pass
+
+
+class ChatAccessError(AccessError):
+    pass
+
+
+class UserAccountError(AccessError):
+    pass
+
+
+class PositionAccessError(AccessError):
+    pass

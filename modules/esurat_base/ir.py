@@ -1,5 +1,9 @@
+from trytond.i18n import gettext
+from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, check_access
+
+from .exceptions import ChatAccessError
 
 
 class Rule(metaclass=PoolMeta):
@@ -34,10 +38,58 @@ class ChatChannel(metaclass=PoolMeta):
 
     @classmethod
     def check_access(cls, resource):
-        "Read the thread of an e-Surat record only if the record is readable"
+        """Read the thread of an e-Surat record only if the record is
+        readable, and the thread of a letter only if its content is visible
+        to the user (its entries are about what the letter says)"""
         pool = Pool()
         super().check_access(resource)
         model, id_ = str(resource).split(',')
         if model.startswith('esurat.'):
+            Model = pool.get(model)
             with check_access():
-                pool.get(model).read([int(id_)], ['id'])
+                Model.read([int(id_)], ['id'])
+            if Transaction().user and cls._esurat_content_hidden(
+                    Model, int(id_)):
+                raise ChatAccessError(gettext(
+                        'esurat_base.msg_chat_content_restricted'))
+
+    @classmethod
+    def _esurat_content_hidden(cls, Model, id_):
+        "Whether the letter of the record (or the letter itself) is masked"
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        if Model.__name__ == Letter.__name__:
+            letter_id = id_
+        else:
+            field = Model._fields.get('letter')
+            if (getattr(field, 'model_name', None) != Letter.__name__
+                    or isinstance(field, fields.Function)):
+                return False
+            letter = Model(id_).letter
+            if not letter:
+                return False
+            letter_id = letter.id
+        return bool(Letter.hidden_content_ids([letter_id], checked=True))
+
+    @classmethod
+    def subscribe(cls, resource, username=None):
+        "Another user may follow an e-Surat thread only if they may read it"
+        pool = Pool()
+        User = pool.get('res.user')
+        if username is not None and str(resource).startswith('esurat.'):
+            cls.check_access(resource)
+            for user in User.search([('login', '=', username)]):
+                with Transaction().set_user(user.id):
+                    cls.check_access(resource)
+        super().subscribe(resource, username=username)
+
+    @classmethod
+    def subscribe_email(cls, resource, email):
+        """No outside address follows an e-Surat thread: its emails would
+        carry the record's name and public entries out of e-Surat, which
+        notifies its users itself (esurat.mail)"""
+        if str(resource).startswith('esurat.'):
+            cls.check_access(resource)
+            raise ChatAccessError(gettext(
+                    'esurat_base.msg_chat_email_refused'))
+        super().subscribe_email(resource, email)

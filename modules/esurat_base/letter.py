@@ -2,17 +2,20 @@ import datetime
 from contextlib import contextmanager
 
 from sql import Literal
-from sql.conditionals import Coalesce
+from sql.conditionals import Case, Coalesce
 
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
-    ChatMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
+    Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import (
+    Transaction, check_access, without_check_access)
 
+from .access import ClientWriteMixin
+from .chat import ChatMixin
 from .exceptions import (
     LetterAccessError, LetterRegisterError, LetterValidationError)
 from .numbering import format_number
@@ -20,6 +23,12 @@ from .tools import rec_name_domain
 
 # Fields that hold what a restricted (rahasia) letter says
 CONTENT_FIELDS = {'subject', 'summary', 'search_text', 'rec_name'}
+# Fields that decide who may see that content, or hold it: a user who
+# cannot see the content of a registered letter may not change them, or
+# they would unmask it
+UNMASKING_FIELDS = {
+    'confidentiality', 'recipients', 'addressees', 'copies', 'files', 'unit',
+    'state'}
 CONTENT_MASK = '***'
 
 
@@ -31,12 +40,51 @@ def _database_language():
         yield
 
 
-class Words(fields.FullText):
+class _Content:
+    """A field holding what a restricted (rahasia) letter says.
+
+    For every user but root, a letter whose content the user may not see
+    matches no clause on the field (negated ones included) and sorts as if
+    it said CONTENT_MASK.  Tryton converts a dotted domain or order of
+    another model ('letter.subject' on recipients, dispositions ...) with
+    the letter's own field, so the rule holds on every path, and also for
+    server code running for a user."""
+    _masked_order = Literal(CONTENT_MASK)
+
+    def convert_domain(self, domain, tables, Model):
+        expression = super().convert_domain(domain, tables, Model)
+        hidden = Model._hidden_content_sql(tables)
+        if hidden is None:
+            return expression
+        return expression & ~hidden
+
+    def convert_order(self, name, tables, Model):
+        orders = super().convert_order(name, tables, Model)
+        hidden = Model._hidden_content_sql(tables)
+        if hidden is None:
+            return orders
+        return [Case((hidden, self._masked_order), else_=o) for o in orders]
+
+
+class ContentChar(_Content, fields.Char):
+    pass
+
+
+class ContentText(_Content, fields.Text):
+    pass
+
+
+class ContentOne2Many(_Content, fields.One2Many):
+    pass
+
+
+class Words(_Content, fields.FullText):
     """Full text of a letter, indexed with the database language.
 
     Writing and searching use the same text-search configuration whatever
     the language of the user, so both always agree.
     """
+    _masked_order = Literal(0)
 
     def sql_format(self, value):
         with _database_language():
@@ -46,18 +94,9 @@ class Words(fields.FullText):
         with _database_language():
             return super().convert_domain(domain, tables, Model)
 
-
-def _domain_fields(domain):
-    "Yield the first name of every field a domain clause refers to"
-    if not isinstance(domain, (list, tuple)):
-        return
-    if domain and isinstance(domain[0], str) and domain[0] not in {
-            'AND', 'OR'}:
-        yield domain[0].split('.', 1)[0]
-        return
-    for clause in domain:
-        if isinstance(clause, (list, tuple)):
-            yield from _domain_fields(clause)
+    def convert_order(self, name, tables, Model):
+        with _database_language():
+            return super().convert_order(name, tables, Model)
 
 
 class LetterHeadingMixin:
@@ -103,7 +142,9 @@ class LetterHeadingMixin:
         return cls._default_reference('confidentiality_normal')
 
 
-class Letter(LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
+class Letter(
+        ClientWriteMixin, LetterHeadingMixin, Workflow, ChatMixin, ModelSQL,
+        ModelView):
     "Letter"
     __name__ = 'esurat.letter'
 
@@ -112,6 +153,12 @@ class Letter(LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
         'readonly': (Eval('state') == 'archived') | Eval('content_hidden'),
         }
     _heading_states = _states
+    # Tryton's export leaves out a field that its states make invisible:
+    # an export made by a client leaves out the content hidden to the user
+    # (the client's own views are not affected and show what read() gives)
+    _export_hidden = (Eval('content_hidden', False)
+        & Eval('context', {}).get('_check_access', False))
+    _content_states['invisible'] = _export_hidden
 
     direction = fields.Selection([
             ('incoming', "Incoming"),
@@ -137,8 +184,9 @@ class Letter(LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
     sender_date = fields.Date("Letter Date", required=True, states=_states)
     received_date = fields.Date(
         "Received Date", required=True, states=_states)
-    subject = fields.Char("Subject", required=True, states=_content_states)
-    summary = fields.Text("Summary", states=_content_states)
+    subject = ContentChar(
+        "Subject", required=True, states=_content_states)
+    summary = ContentText("Summary", states=_content_states)
     restricted = fields.Function(
         fields.Boolean("Restricted"), 'on_change_with_restricted')
     recipients = fields.One2Many(
@@ -151,9 +199,12 @@ class Letter(LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
         'esurat.letter.recipient', 'letter', "Copies",
         filter=[('kind', '=', 'cc')], states=_states,
         context={'recipient_kind': 'cc'})
-    files = fields.One2Many(
+    files = ContentOne2Many(
         'esurat.letter.file', 'letter', "Files",
-        states={'readonly': _content_states['readonly']})
+        states={
+            'readonly': _content_states['readonly'],
+            'invisible': _export_hidden,
+            })
     duplicate_of = fields.Function(
         fields.Many2One('esurat.letter', "Already Registered As"),
         'on_change_with_duplicate_of')
@@ -165,7 +216,8 @@ class Letter(LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
             })
     registered_by = fields.Many2One(
         'res.user', "Registered By", readonly=True, ondelete='RESTRICT')
-    search_text = Words("Words")
+    search_text = Words(
+        "Words", readonly=True, states={'invisible': _export_hidden})
     readable_by = fields.Function(
         fields.Many2One(
             'esurat.position', "Readable By",
@@ -180,7 +232,7 @@ class Letter(LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
             ('archived', "Archived"),
             ], "State", required=True, readonly=True, sort=False)
 
-    del _states, _content_states
+    del _states, _content_states, _export_hidden
 
     @classmethod
     def __setup__(cls):
@@ -289,6 +341,13 @@ class Letter(LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
     @fields.depends(methods=['find_duplicate'])
     def on_change_with_duplicate_of(self, name=None):
         duplicate = self.find_duplicate()
+        # Shown only when the user may open it: the unit comes from the
+        # client, and another agency's letters must not be revealed (its
+        # rec_name is masked when its content is hidden, see get_rec_name)
+        if duplicate and Transaction().user:
+            with check_access():
+                if not self.search([('id', '=', duplicate.id)], count=True):
+                    return None
         return duplicate.id if duplicate else None
 
     @fields.depends('id', 'unit', 'sender', 'sender_number')
@@ -337,8 +396,26 @@ class Letter(LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
             where=fields.SQL_OPERATORS['in'](
                 recipient.position, list(positions)))
 
-    def get_readable_by(self, name):
-        return None
+    @classmethod
+    def get_readable_by(cls, letters, name):
+        # One of the user's positions that may open the letter: the rule
+        # ('readable_by', 'in', positions) then also holds where Tryton
+        # evaluates it in Python (export) instead of in SQL
+        positions = list(cls.acting_positions())
+        result = dict.fromkeys(l.id for l in letters)
+        if not positions or not Transaction().user:
+            return result
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        readable = cls._readable_letters_query(positions)
+        in_ = fields.SQL_OPERATORS['in']
+        for sub_ids in grouped_slice(list(result), backend.MAX_QUERY_PARAMS):
+            cursor.execute(*table.select(table.id,
+                    where=in_(table.id, list(sub_ids))
+                    & table.id.in_(readable)))
+            for id_, in cursor:
+                result[id_] = positions[0]
+        return result
 
     @classmethod
     def search_readable_by(cls, name, clause):
@@ -351,18 +428,33 @@ class Letter(LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
                     [int(v) for v in value]))]
 
     @classmethod
-    def _content_domain(cls):
-        "Domain of letters whose content the current user may see"
-        return ['OR',
-            ('confidentiality.restricted', '=', False),
-            ('state', '=', 'draft'),
-            ('readable_by', 'in', cls.acting_positions()),
-            ]
-
-    @classmethod
     def _content_checked(cls):
         transaction = Transaction()
         return transaction.user != 0 and transaction.check_access
+
+    @classmethod
+    def _hidden_condition(cls, table):
+        """SQL condition on the letter table: true for the letters whose
+        content the current user must not see"""
+        pool = Pool()
+        Confidentiality = pool.get('esurat.letter.confidentiality')
+        confidentiality = Confidentiality.__table__()
+        restricted = confidentiality.select(
+            confidentiality.id,
+            where=Coalesce(confidentiality.restricted, False)
+            == Literal(True))
+        allowed = cls._readable_letters_query(cls.acting_positions())
+        return ((table.state != 'draft')
+            & table.confidentiality.in_(restricted)
+            & ~table.id.in_(allowed))
+
+    @classmethod
+    def _hidden_content_sql(cls, tables):
+        "The condition for the content fields (_Content); None for root"
+        if not Transaction().user:
+            return None
+        table, _ = tables[None]
+        return cls._hidden_condition(table)
 
     @classmethod
     def hidden_content_ids(cls, ids, checked=None):
@@ -373,65 +465,43 @@ class Letter(LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
             checked = cls._content_checked()
         if not checked or not ids:
             return set()
-        pool = Pool()
-        Confidentiality = pool.get('esurat.letter.confidentiality')
         table = cls.__table__()
-        confidentiality = Confidentiality.__table__()
         cursor = Transaction().connection.cursor()
-        allowed = cls._readable_letters_query(cls.acting_positions())
         hidden = set()
         in_ = fields.SQL_OPERATORS['in']
-        for sub_ids in grouped_slice(
-                ids, backend.MAX_QUERY_PARAMS):
-            cursor.execute(*table.join(confidentiality,
-                    condition=table.confidentiality == confidentiality.id
-                    ).select(table.id,
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+            cursor.execute(*table.select(table.id,
                     where=in_(table.id, list(sub_ids))
-                    & (Coalesce(confidentiality.restricted, False)
-                        == Literal(True))
-                    & (table.state != 'draft')
-                    & ~table.id.in_(allowed)))
+                    & cls._hidden_condition(table)))
             hidden.update(i for i, in cursor)
         return hidden
 
-    def get_content_hidden(self, name):
-        # Function fields are computed without access checks: read() sets
-        # the real value for the calling user.
-        return False
+    @classmethod
+    def get_content_hidden(cls, letters, name):
+        # For the user behind the call, root excepted: also for the
+        # records server code and exports use (get_rec_name, export)
+        hidden = cls.hidden_content_ids(
+            [l.id for l in letters], checked=Transaction().user != 0)
+        return {l.id: l.id in hidden for l in letters}
 
     @classmethod
     def read(cls, ids, fields_names):
         result = super().read(ids, fields_names)
         masked = CONTENT_FIELDS & set(fields_names)
-        if masked or 'content_hidden' in fields_names:
-            hidden = cls.hidden_content_ids(ids)
-            if 'content_hidden' in fields_names:
-                for row in result:
-                    row['content_hidden'] = row['id'] in hidden
-            if hidden and masked:
-                for row in result:
-                    if row['id'] in hidden:
-                        for name in masked:
-                            if name == 'search_text':
-                                row[name] = None
-                            elif name == 'rec_name':
-                                row[name] = (
-                                    f'{row[name].split(" - ")[0]}'
-                                    f' - {CONTENT_MASK}')
-                            else:
-                                row[name] = CONTENT_MASK
+        hidden = cls.hidden_content_ids(ids) if masked else set()
+        if hidden:
+            for row in result:
+                if row['id'] in hidden:
+                    for name in masked:
+                        if name == 'search_text':
+                            row[name] = None
+                        elif name == 'rec_name':
+                            row[name] = (
+                                f'{row[name].split(" - ")[0]}'
+                                f' - {CONTENT_MASK}')
+                        else:
+                            row[name] = CONTENT_MASK
         return result
-
-    @classmethod
-    def search(cls, domain, offset=0, limit=None, order=None, count=False,
-            query=False):
-        # Searching on the words of a restricted letter would reveal them
-        if (cls._content_checked()
-                and CONTENT_FIELDS & set(_domain_fields(domain))):
-            domain = [domain, cls._content_domain()]
-        return super().search(
-            domain, offset=offset, limit=limit, order=order, count=count,
-            query=query)
 
     @classmethod
     def check_modification(cls, mode, letters, values=None, external=False):
@@ -440,14 +510,21 @@ class Letter(LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
         if mode == 'delete':
             raise LetterAccessError(gettext(
                     'esurat_base.msg_letter_no_delete',
-                    letter=letters[0].rec_name))
-        if mode == 'write' and CONTENT_FIELDS & set(values or {}):
+                    letter=(letters[0].agenda_number
+                        or letters[0].sender_number)))
+        if mode == 'write' and external:
+            names = set(values or {})
+            if CONTENT_FIELDS & names:
+                message = 'esurat_base.msg_letter_content_restricted'
+            elif UNMASKING_FIELDS & names:
+                message = 'esurat_base.msg_letter_unmask_restricted'
+            else:
+                return
             hidden = cls.hidden_content_ids(
-                [l.id for l in letters], checked=external)
+                [l.id for l in letters], checked=True)
             if hidden:
                 raise LetterAccessError(gettext(
-                        'esurat_base.msg_letter_content_restricted',
-                        letter=cls(min(hidden)).agenda_number or ''))
+                        message, letter=cls(min(hidden)).agenda_number or ''))
 
     # Computed values ---------------------------------------------------
 
@@ -491,12 +568,27 @@ class Letter(LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
             raise LetterRegisterError(gettext(
                     'esurat_base.msg_letter_no_addressee',
                     letter=self.subject))
+        self.check_leader_recipients()
         duplicate = self.find_duplicate()
         if duplicate and not (self.duplicate_reason or '').strip():
             raise LetterRegisterError(gettext(
                     'esurat_base.msg_letter_duplicate',
                     sender=self.sender, number=self.sender_number,
                     agenda=duplicate.agenda_number))
+
+    def check_leader_recipients(self):
+        """Mail for the Bupati, Wakil Bupati and Sekda is registered by the
+        Setda (Bagian Umum), never straight into their inbox by an OPD
+        (Perbup Probolinggo 83/2017 Pasal 11-12); copies included, since a
+        copy reaches the inbox too"""
+        if self.unit.kind == 'setda':
+            return
+        for recipient in self.recipients:
+            if recipient.position.level in {
+                    'regional_head', 'vice_head', 'secretary'}:
+                raise LetterRegisterError(gettext(
+                        'esurat_base.msg_letter_leader_setda_only',
+                        position=recipient.position.rec_name))
 
     def assign_agenda_number(self, date):
         pool = Pool()
@@ -554,6 +646,18 @@ class Letter(LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
 
     @classmethod
     def copy(cls, letters, default=None):
+        transaction = Transaction()
+        if transaction.user and transaction.check_access:
+            # Tryton copies what it reads without access checks: only a
+            # letter the user may open, and whose content it may see, is
+            # copied
+            ids = [l.id for l in letters]
+            cls.read(ids, ['id'])
+            hidden = cls.hidden_content_ids(ids, checked=True)
+            if hidden:
+                raise LetterAccessError(gettext(
+                        'esurat_base.msg_letter_copy_restricted',
+                        letter=cls(min(hidden)).agenda_number or ''))
         default = default.copy() if default is not None else {}
         for name in ['agenda_number', 'agenda_sequence', 'agenda_year',
                 'agenda_date', 'registered_by', 'duplicate_reason',
@@ -562,7 +666,7 @@ class Letter(LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
         return super().copy(letters, default=default)
 
 
-class Recipient(ModelSQL, ModelView):
+class Recipient(ClientWriteMixin, ModelSQL, ModelView):
     "Letter Recipient"
     __name__ = 'esurat.letter.recipient'
 
@@ -606,3 +710,35 @@ class Recipient(ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return self.position.rec_name
+
+    # Who a registered letter goes to decides who may see its content: a
+    # user who cannot see it may not change them (nor add itself)
+    @classmethod
+    def _check_content_visible(cls, letter_ids):
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        hidden = Letter.hidden_content_ids(
+            [int(i) for i in letter_ids if i is not None], checked=True)
+        if hidden:
+            raise LetterAccessError(gettext(
+                    'esurat_base.msg_letter_unmask_restricted',
+                    letter=Letter(min(hidden)).agenda_number or ''))
+
+    @classmethod
+    def create(cls, vlist):
+        transaction = Transaction()
+        if transaction.user and transaction.check_access:
+            # Before the new recipient makes the letter readable
+            cls._check_content_visible({v.get('letter') for v in vlist})
+        return super().create(vlist)
+
+    @classmethod
+    def check_modification(cls, mode, recipients, values=None,
+            external=False):
+        super().check_modification(
+            mode, recipients, values=values, external=external)
+        if external and mode in {'write', 'delete'}:
+            letter_ids = {r.letter.id for r in recipients}
+            if values:
+                letter_ids.add(values.get('letter'))
+            cls._check_content_visible(letter_ids)

@@ -2,8 +2,10 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .access import ClientWriteMixin
 from . import scan
 from .exceptions import FileValidationError
 
@@ -11,13 +13,46 @@ from .exceptions import FileValidationError
 CONTENT_DERIVED = {'data', 'file_id', 'mimetype', 'size', 'pages', 'sha256'}
 
 
-class LetterFile(ModelSQL, ModelView):
+def inspect_upload(data, name):
+    """The values describing an uploaded file, or FileValidationError
+
+    The type comes from the content (scan.inspect); the name gets the
+    extension of that type.  Used for scans and for every other file put
+    on an e-Surat record."""
+    pool = Pool()
+    Configuration = pool.get('esurat.configuration')
+    if isinstance(data, str):
+        data = data.encode()
+    data = bytes(data or b'')
+    with without_check_access():
+        configuration = Configuration(1)
+        max_bytes = configuration.max_scan_bytes
+        max_size = configuration.max_scan_size
+    try:
+        mimetype, pages = scan.inspect(data, max_bytes)
+    except scan.ScanError as error:
+        raise FileValidationError(gettext(
+                f'esurat_base.{error.args[0]}', name=name, max=max_size))
+    stem = name.rsplit('.', 1)[0] if '.' in name else name
+    return {
+        'name': f'{stem}.{scan.EXTENSIONS[mimetype]}',
+        'mimetype': mimetype,
+        'size': len(data),
+        'pages': pages,
+        'sha256': scan.sha256(data),
+        }
+
+
+class LetterFile(ClientWriteMixin, ModelSQL, ModelView):
     "Letter File"
     __name__ = 'esurat.letter.file'
 
     letter = fields.Many2One(
         'esurat.letter', "Letter", required=True, ondelete='RESTRICT')
-    name = fields.Char("File Name", required=True)
+    # Its extension is the type found in the content: fixed once stored
+    name = fields.Char(
+        "File Name", required=True,
+        states={'readonly': Eval('id', -1) >= 0})
     data = fields.Binary(
         "File", filename='name', file_id='file_id', store_prefix='esurat',
         required=True,
@@ -47,29 +82,10 @@ class LetterFile(ModelSQL, ModelView):
 
     @classmethod
     def preprocess_values(cls, mode, values):
-        pool = Pool()
-        Configuration = pool.get('esurat.configuration')
         values = super().preprocess_values(mode, values)
         if mode == 'create':
-            data = values.get('data') or b''
-            if isinstance(data, str):
-                data = data.encode()
-            name = values.get('name') or 'scan'
-            max_size = Configuration(1).max_scan_bytes
-            try:
-                mimetype, pages = scan.inspect(bytes(data), max_size)
-            except scan.ScanError as error:
-                raise FileValidationError(gettext(
-                        f'esurat_base.{error.args[0]}', name=name,
-                        max=Configuration(1).max_scan_size))
-            stem = name.rsplit('.', 1)[0] if '.' in name else name
-            values.update({
-                    'name': f'{stem}.{scan.EXTENSIONS[mimetype]}',
-                    'mimetype': mimetype,
-                    'size': len(data),
-                    'pages': pages,
-                    'sha256': scan.sha256(data),
-                    })
+            values.update(inspect_upload(
+                    values.get('data'), values.get('name') or 'scan'))
         return values
 
     @classmethod
@@ -87,6 +103,25 @@ class LetterFile(ModelSQL, ModelView):
                             'esurat_base.msg_file_delete_registered',
                             name=file.name,
                             letter=file.letter.rec_name))
+
+    @classmethod
+    def _check_readable(cls, files):
+        # Tryton's copy reads without access checks and its export
+        # evaluates the record rules in Python, where the dotted rule on the
+        # letter's confidentiality holds for every file: check them in SQL
+        transaction = Transaction()
+        if transaction.user and transaction.check_access:
+            cls.read([f.id for f in files], ['id'])
+
+    @classmethod
+    def export_data(cls, files, fields_names, header=False):
+        cls._check_readable(files)
+        return super().export_data(files, fields_names, header=header)
+
+    @classmethod
+    def copy(cls, files, default=None):
+        cls._check_readable(files)
+        return super().copy(files, default=default)
 
     def integrity_ok(self):
         "Whether the stored bytes still have the fingerprint of the upload"

@@ -1,9 +1,12 @@
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
 
+from .access import ClientWriteMixin
+
 
 class LetterType(
-        DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
+        ClientWriteMixin, DeactivableMixin, sequence_ordered(), ModelSQL,
+        ModelView):
     "Letter Type (Jenis Naskah Dinas)"
     __name__ = 'esurat.letter.type'
 

@@ -6,11 +6,13 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.sendmail import send_message
+from .access import ClientWriteMixin
+
 
 MAX_ATTEMPTS = 12
 
 
-class Mail(ModelSQL, ModelView):
+class Mail(ClientWriteMixin, ModelSQL, ModelView):
     """Outgoing Email
 
     Every email e-Surat sends goes through this outbox: it is stored in the

@@ -10,10 +10,11 @@ from trytond.model import (
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .exceptions import HoldingValidationError
+from .access import ClientWriteMixin
+from .exceptions import HoldingValidationError, PositionAccessError
 from .tools import rec_name_domain
 
 LEVELS = [
@@ -27,10 +28,13 @@ LEVELS = [
     ('section_head', "Section Head (Kasi/Kasubag)"),
     ('staff', "Staff"),
     ]
+# Positions above every agency: only a super administrator fills them
+TOP_LEVELS = {'regional_head', 'vice_head', 'secretary'}
 
 
-class Position(DeactivableMixin, tree(parent='reports_to'), ModelSQL,
-        ModelView):
+class Position(
+        ClientWriteMixin, DeactivableMixin, tree(parent='reports_to'),
+        ModelSQL, ModelView):
     "Position (Jabatan)"
     __name__ = 'esurat.position'
 
@@ -82,6 +86,24 @@ class Position(DeactivableMixin, tree(parent='reports_to'), ModelSQL,
         return [('unit.agency' + clause[0][len(name):], *clause[1:])]
 
     @classmethod
+    def check_modification(cls, mode, positions, values=None, external=False):
+        pool = Pool()
+        User = pool.get('res.user')
+        super().check_modification(
+            mode, positions, values=values, external=external)
+        # The Bupati, Wakil and Sekda approve delegations and receive what is
+        # addressed to the region: an OPD administrator neither creates such
+        # positions in their agency nor changes them
+        if not external or User.is_esurat_super_administrator():
+            return
+        levels = {p.level for p in positions}
+        if mode == 'write' and 'level' in values:
+            levels.add(values['level'])
+        if levels & TOP_LEVELS:
+            raise PositionAccessError(
+                gettext('esurat_base.msg_position_top_level'))
+
+    @classmethod
     def get_holder_names(cls, positions, name):
         "Current holders of each position, read in one query"
         pool = Pool()
@@ -98,7 +120,7 @@ class Position(DeactivableMixin, tree(parent='reports_to'), ModelSQL,
         return {k: ', '.join(v) for k, v in names.items()}
 
 
-class Holding(ModelSQL, ModelView):
+class Holding(ClientWriteMixin, ModelSQL, ModelView):
     "Position Holding"
     __name__ = 'esurat.position.holding'
 
@@ -213,6 +235,56 @@ class Holding(ModelSQL, ModelView):
                         start=other.start_date))
 
     @classmethod
+    def create(cls, vlist):
+        pool = Pool()
+        Position = pool.get('esurat.position')
+        User = pool.get('res.user')
+        transaction = Transaction()
+        if transaction.user and transaction.check_access:
+            # Refused before anything is stored
+            with without_check_access():
+                for values in vlist:
+                    if values.get('position') and values.get('user'):
+                        cls.check_authority(
+                            Position(values['position']),
+                            User(values['user']))
+        return super().create(vlist)
+
+    @classmethod
+    def check_modification(cls, mode, holdings, values=None, external=False):
+        super().check_modification(
+            mode, holdings, values=values, external=external)
+        # Position and user of a holding never change (ClientWriteMixin):
+        # the stored ones say who may change the dates
+        if external and mode != 'create':
+            for holding in holdings:
+                cls.check_authority(holding.position, holding.user)
+
+    @classmethod
+    def check_authority(cls, position, user):
+        """Whether the current user may let user hold position: a holding
+        gives access to letters, so nobody gives one to themselves and an
+        OPD administrator stays within their agency, below the Sekda"""
+        pool = Pool()
+        User = pool.get('res.user')
+        actor = Transaction().user
+        if not actor:
+            return
+        if user.id == actor:
+            raise PositionAccessError(gettext('esurat_base.msg_holding_self'))
+        if User.is_esurat_super_administrator():
+            return
+        agencies = User.get_esurat_agencies()
+        if (not User.is_esurat_administrator()
+                or position.level in TOP_LEVELS
+                or not position.agency
+                or position.agency.id not in agencies
+                or not user.esurat_agency
+                or user.esurat_agency.id not in agencies):
+            raise PositionAccessError(
+                gettext('esurat_base.msg_holding_authority'))
+
+    @classmethod
     def on_modification(cls, mode, holdings, field_names=None):
         super().on_modification(mode, holdings, field_names)
         cls.clear_access_cache()
@@ -299,8 +371,19 @@ class Transfer(Wizard):
     def transition_transfer(self):
         pool = Pool()
         Holding = pool.get('esurat.position.holding')
+        # The client may send any holding and position: check them again
         old = self.start.holding
         date = self.start.date
+        for name in ['holding', 'position', 'kind', 'date']:
+            if not getattr(self.start, name):
+                raise HoldingValidationError(gettext(
+                        'ir.msg_required_validation',
+                        **self.start.__names__(name)))
+        if not old.is_current():
+            raise HoldingValidationError(gettext(
+                    'esurat_base.msg_transfer_not_current'))
+        Holding.check_authority(old.position, old.user)
+        Holding.check_authority(self.start.position, old.user)
         if date <= old.start_date:
             raise HoldingValidationError(gettext(
                     'esurat_base.msg_transfer_date_before_start',

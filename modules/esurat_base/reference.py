@@ -1,6 +1,8 @@
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
 
+from .access import ClientWriteMixin
+
 
 class _CodedMixin(DeactivableMixin, sequence_ordered()):
     name = fields.Char("Name", required=True, translate=True)
@@ -16,12 +18,12 @@ class _CodedMixin(DeactivableMixin, sequence_ordered()):
             ]
 
 
-class Urgency(_CodedMixin, ModelSQL, ModelView):
+class Urgency(ClientWriteMixin, _CodedMixin, ModelSQL, ModelView):
     "Urgency (Sifat Kecepatan)"
     __name__ = 'esurat.letter.urgency'
 
 
-class Confidentiality(_CodedMixin, ModelSQL, ModelView):
+class Confidentiality(ClientWriteMixin, _CodedMixin, ModelSQL, ModelView):
     "Confidentiality (Sifat Keamanan)"
     __name__ = 'esurat.letter.confidentiality'
 

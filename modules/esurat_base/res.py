@@ -1,12 +1,16 @@
+import datetime
+
 from sql import Null
 
+from trytond import config
 from trytond.cache import Cache
 from trytond.i18n import gettext
-from trytond.model import fields
+from trytond.model import dualmethod, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
-from .exceptions import UserGroupError
+from .chat import LANGUAGE
+from .exceptions import UserAccountError, UserGroupError
 
 # Groups an OPD administrator may give to the users of their agency
 DELEGABLE_GROUPS = {
@@ -14,11 +18,24 @@ DELEGABLE_GROUPS = {
     'group_esurat_official',
     'group_esurat_staff',
     }
+# Groups of the administrators above an OPD administrator
+SUPER_GROUPS = {
+    ('res', 'group_admin'),
+    ('esurat_base', 'group_esurat_admin'),
+    }
+# Set by the owner (preferences) or by the reset email, never by another
+# user: whoever sets a password can log in as its owner
+PASSWORD_FIELDS = {
+    'password', 'password_hash', 'password_reset', 'password_reset_expire'}
+# What Tryton's password getter returns: writing it back changes nothing
+UNCHANGED_PASSWORD = 'x' * 10
 
 
 class User(metaclass=PoolMeta):
     __name__ = 'res.user'
 
+    # Not a preference: set_preferences writes preferences without access
+    # checks, and the unit scopes what an administrator manages
     esurat_unit = fields.Many2One(
         'esurat.unit', "Organisation Unit", ondelete='RESTRICT',
         help="The unit the user works in; "
@@ -35,10 +52,17 @@ class User(metaclass=PoolMeta):
     _esurat_agencies_cache = Cache('res_user.esurat_agencies', context=False)
 
     @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._preferences_fields.append('esurat_unit')
-        cls._context_fields.append('esurat_unit')
+    def default_language(cls):
+        "New accounts read e-Surat in Indonesian once it is loaded"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        languages = Lang.search([
+                ('code', '=', LANGUAGE),
+                ('translatable', '=', True),
+                ], limit=1)
+        if languages:
+            language, = languages
+            return language.id
 
     def get_esurat_agency(self, name):
         if self.esurat_unit and self.esurat_unit.agency:
@@ -127,6 +151,23 @@ class User(metaclass=PoolMeta):
             Rule._domain_get_cache.clear()
 
     @classmethod
+    def is_esurat_super_administrator(cls, user_id=None):
+        """Whether the user (the current one by default) administers every
+        agency: the e-Surat super administrators and Tryton's administrators"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        transaction = Transaction()
+        if user_id is None:
+            user_id = transaction.user
+        if not user_id:
+            return True
+        with transaction.set_user(user_id):
+            groups = set(cls.get_groups())
+        return bool(groups & {
+                ModelData.get_id(module, name)
+                for module, name in SUPER_GROUPS})
+
+    @classmethod
     def check_modification(cls, mode, users, values=None, external=False):
         super().check_modification(
             mode, users, values=values, external=external)
@@ -135,7 +176,18 @@ class User(metaclass=PoolMeta):
         if mode == 'create':
             cls.check_esurat_groups(
                 {g.id for u in users for g in u.groups}, users)
-        elif mode == 'write' and 'groups' in values:
+            return
+        if mode != 'write':
+            return
+        cls.check_esurat_manage(users)
+        cls.check_esurat_password_values(values)
+        if values.get('esurat_unit'):
+            cls.check_esurat_unit(values['esurat_unit'])
+        if ('email' in values
+                and not cls.is_esurat_super_administrator()
+                and any(u.email != values['email'] for u in users)):
+            raise UserAccountError(gettext('esurat_base.msg_user_email'))
+        if 'groups' in values:
             added = set()
             for action, *args in values['groups']:
                 if action in {'add', 'set'}:
@@ -145,16 +197,69 @@ class User(metaclass=PoolMeta):
             cls.check_esurat_groups(added, users)
 
     @classmethod
+    def create(cls, vlist):
+        transaction = Transaction()
+        if transaction.user and transaction.check_access:
+            # Refused before anything is stored
+            for values in vlist:
+                cls.check_esurat_password_values(values)
+        return super().create(vlist)
+
+    @classmethod
+    def check_esurat_password_values(cls, values):
+        "Nobody gives a password to another user, not even to a new one"
+        for name in PASSWORD_FIELDS & values.keys():
+            if name == 'password' and values[name] == UNCHANGED_PASSWORD:
+                continue
+            if name != 'password' and not values[name]:
+                continue
+            raise UserAccountError(gettext('esurat_base.msg_user_password'))
+
+    @classmethod
+    def check_esurat_unit(cls, unit_id):
+        """An OPD administrator places users in its own agency only (the
+        record rule also refuses it, but after the write)"""
+        pool = Pool()
+        Unit = pool.get('esurat.unit')
+        if cls.is_esurat_super_administrator():
+            return
+        unit = Unit(unit_id)
+        if not unit.agency or unit.agency.id not in cls.get_esurat_agencies():
+            raise UserAccountError(gettext('esurat_base.msg_user_unit'))
+
+    @classmethod
+    def check_esurat_manage(cls, users):
+        """An OPD administrator manages the users below them: never a super
+        administrator, not even one working in their agency"""
+        if cls.is_esurat_super_administrator():
+            return
+        for user in users:
+            if cls.is_esurat_super_administrator(user.id):
+                raise UserAccountError(gettext('esurat_base.msg_user_above'))
+
+    @dualmethod
+    def reset_password(cls, users, length=8, from_=None):
+        """Sends a temporary password to the user's own address: from a
+        client only for the users the caller manages"""
+        transaction = Transaction()
+        if transaction.user and transaction.check_access:
+            cls.check_esurat_manage(users)
+        super().reset_password(users, length=length, from_=from_)
+
+    def get_email_reset_password(self):
+        # The reset email carries the temporary password: only the server
+        # renders it (see EmailResetPassword)
+        with Transaction().set_user(0):
+            return super().get_email_reset_password()
+
+    @classmethod
     def check_esurat_groups(cls, group_ids, users):
         """An OPD administrator who is not a super administrator may only
         give the groups of officials, staff and OPD administrators"""
         pool = Pool()
         ModelData = pool.get('ir.model.data')
         Group = pool.get('res.group')
-        groups = set(cls.get_groups())
-        if (ModelData.get_id('res', 'group_admin') in groups
-                or ModelData.get_id('esurat_base', 'group_esurat_admin')
-                in groups):
+        if cls.is_esurat_super_administrator():
             return
         allowed = {
             ModelData.get_id('esurat_base', name)
@@ -164,3 +269,44 @@ class User(metaclass=PoolMeta):
             raise UserGroupError(gettext(
                     'esurat_base.msg_user_group_forbidden',
                     group=group, user=users[0].rec_name))
+
+
+class EmailResetPassword(metaclass=PoolMeta):
+    __name__ = 'res.user.email_reset_password'
+
+    @classmethod
+    def check_access(cls, action, model, ids):
+        """The email holds the temporary password: no user may render it,
+        over RPC (report execute) or as an attachment (ir.email send)"""
+        if Transaction().user:
+            raise UserAccountError(
+                gettext('esurat_base.msg_user_reset_password_report'))
+        super().check_access(action, model, ids)
+
+
+class Session(metaclass=PoolMeta):
+    __name__ = 'ir.session'
+
+    @classmethod
+    def check(cls, user, key, domain=None):
+        """A session also expires after [session] timeout seconds without a
+        call: Tryton's max_age counts from the login, and its timeout only
+        guards sensitive calls, while Session.reset refreshes the session
+        of every call made within timeout"""
+        valid = super().check(user, key, domain=domain)
+        idle = config.getint('session', 'timeout')
+        if not valid or not idle:
+            return valid
+        sessions = cls.search([
+                ('create_uid', '=', user),
+                ('key', '=', key),
+                domain or [],
+                ], limit=1)
+        if sessions:
+            session, = sessions
+            last = session.last_modified_at
+            if datetime.datetime.now() - last > datetime.timedelta(
+                    seconds=idle):
+                cls.delete(sessions)
+                return False
+        return valid

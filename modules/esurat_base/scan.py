@@ -30,11 +30,13 @@ def pdf_pages(data):
     "Return the number of pages of a PDF, or raise ScanError"
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
+    # A deeply nested object exhausts the parser's recursion: that PDF is
+    # as unreadable as a broken one
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
         pages = int(reader.root['/Pages']['/Count'])
     except (PdfError, KeyError, ValueError, TypeError, AttributeError,
-            IndexError, OSError):
+            IndexError, OSError, RecursionError):
         raise ScanError('msg_file_pdf_malformed')
     if pages < 1:
         raise ScanError('msg_file_pdf_malformed')

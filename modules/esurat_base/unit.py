@@ -5,6 +5,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
+from .access import ClientWriteMixin
 from .configuration import check_pattern
 from .exceptions import UnitValidationError
 from .position import LEVELS
@@ -15,7 +16,7 @@ from .tools import rec_name_domain
 AGENCY_KINDS = {'setda', 'opd', 'kecamatan', 'kelurahan'}
 
 
-class Unit(DeactivableMixin, tree(), ModelSQL, ModelView):
+class Unit(ClientWriteMixin, DeactivableMixin, tree(), ModelSQL, ModelView):
     "Organisation Unit"
     __name__ = 'esurat.unit'
 
@@ -152,7 +153,7 @@ class Unit(DeactivableMixin, tree(), ModelSQL, ModelView):
         return self.agenda_pattern or Configuration(1).agenda_pattern
 
 
-class UnitSequence(ModelSQL, ModelView):
+class UnitSequence(ClientWriteMixin, ModelSQL, ModelView):
     "Unit Yearly Sequence"
     __name__ = 'esurat.unit.sequence'
 

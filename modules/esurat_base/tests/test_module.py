@@ -1,7 +1,9 @@
 import datetime
 import os
+import re
 import threading
 import unittest
+from pathlib import Path
 
 from trytond import backend, config
 from trytond.exceptions import UserError
@@ -11,12 +13,20 @@ from trytond.tests.test_tryton import (
     DB_NAME, ModuleTestCase, activate_module, drop_db, with_transaction)
 from trytond.transaction import Transaction, check_access
 
+from ..exceptions import (
+    ChatAccessError, FieldReadonlyError, LetterAccessError,
+    PositionAccessError, UserAccountError)
 from ..numbering import format_number
 from ..ratelimit import RateLimiter
 from ..tools import run_committed
+from .policy import PolicyTestMixin
 from .tools import (
-    SMTPServer, as_user, create_org, create_user, free_port, image_bytes,
-    letter_values, pdf_bytes, reference, run_queue)
+    SMTPServer, as_user, create_org, create_position, create_user, free_port,
+    image_bytes, letter_values, load_indonesian, pdf_bytes, reference,
+    run_queue)
+
+# A printf placeholder of a message: %(name)s, %s, %d, %r...
+PLACEHOLDER = re.compile(r'%(?:\([a-z_]+\))?[-#0 +]*\d*(?:\.\d+)?[sdirf%]')
 
 
 def register(letters):
@@ -26,9 +36,21 @@ def register(letters):
     return letters
 
 
-class EsuratBaseTestCase(ModuleTestCase):
+class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
     "Test e-Surat base module"
     module = 'esurat_base'
+    policy_readme = Path(__file__).parents[1] / 'README.md'
+
+    def policy_fixture(self):
+        pool = Pool()
+        Mail = pool.get('esurat.mail')
+        org = create_org()
+        letter = self.create_letter(org)
+        self.create_file(letter, 'surat.pdf', pdf_bytes())
+        register([letter])
+        Mail.create([{
+                    'to': 'kadis@example.com', 'subject': "Surat",
+                    'body': "Isi", 'resource': str(letter)}])
 
     def create_letter(self, org, **values):
         pool = Pool()
@@ -285,6 +307,132 @@ class EsuratBaseTestCase(ModuleTestCase):
         self.assertEqual((file.name, file.pages), ('scan.pdf', 2))
         self.assertEqual(file.mimetype, 'application/pdf')
 
+    def nested_pdf(self, depth):
+        "A PDF whose page tree holds an array nested depth times"
+        nested = b'[' * depth + b']' * depth
+        objects = [
+            b'1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n',
+            b'2 0 obj\n<< /Type /Pages /Kids [] /Count 1 /X ' + nested
+            + b' >>\nendobj\n']
+        pdf, offsets = b'%PDF-1.4\n', []
+        for obj in objects:
+            offsets.append(len(pdf))
+            pdf += obj
+        xref = len(pdf)
+        pdf += b'xref\n0 3\n0000000000 65535 f \n' + b''.join(
+            b'%010d 00000 n \n' % o for o in offsets)
+        return pdf + (b'trailer\n<< /Size 3 /Root 1 0 R >>\n'
+            b'startxref\n%d\n%%%%EOF\n' % xref)
+
+    @with_transaction()
+    def test_scan_deeply_nested_pdf(self):
+        "A PDF nested beyond the parser's recursion is an unreadable PDF"
+        pool = Pool()
+        LetterFile = pool.get('esurat.letter.file')
+        from ..exceptions import FileValidationError
+        org = create_org()
+        letter = self.create_letter(org)
+        self.assertEqual(
+            self.create_file(letter, 'dangkal.pdf', self.nested_pdf(10)).pages,
+            1)
+        with as_user(org.u_operator):
+            with self.assertRaisesRegex(
+                    FileValidationError, 'not a readable PDF'):
+                self.create_file(letter, 'dalam.pdf', self.nested_pdf(50000))
+        self.assertEqual(LetterFile.search([], count=True), 1)
+
+    @with_transaction()
+    def test_scan_name_fixed_once_stored(self):
+        "A stored scan keeps the name of its real type"
+        pool = Pool()
+        LetterFile = pool.get('esurat.letter.file')
+        org = create_org()
+        letter = self.create_letter(org)
+        file = self.create_file(letter, 'surat.pdf', pdf_bytes())
+        with as_user(org.u_operator):
+            with self.assertRaises(FieldReadonlyError):
+                LetterFile.write([LetterFile(file.id)], {'name': 'surat.exe'})
+        self.assertEqual(LetterFile(file.id).name, 'surat.pdf')
+
+    @with_transaction()
+    def test_attachments_sniffed(self):
+        "The paperclip of an e-Surat record takes only real PDF/JPG/PNG"
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
+        from ..exceptions import FileValidationError
+        org = create_org()
+        letter = self.create_letter(org)
+        resource = f'esurat.letter,{letter.id}'
+        executable = b'MZ\x90\x00\x03' + os.urandom(2000)
+        other, = Attachment.create([{
+                    'resource': f'res.user,{org.u_operator.id}',
+                    'name': 'catatan.exe', 'data': executable}])
+        with as_user(org.u_operator):
+            for values in [
+                    {'name': 'surat.pdf', 'data': executable},
+                    {'name': 'surat.pdf', 'data': b'%PDF-1.7\n'
+                        + os.urandom(500)},
+                    {'name': 'surat.pdf', 'data': self.nested_pdf(50000)},
+                    {'name': 'surat.pdf', 'type': 'link',
+                        'link': 'https://contoh.invalid/surat.pdf'},
+                    ]:
+                with self.subTest(values=values.get('data', b'')[:8]):
+                    with self.assertRaises(FileValidationError):
+                        Attachment.create([{'resource': resource, **values}])
+            # The client's paperclip puts the record in the context
+            with Transaction().set_context(resource=resource):
+                with self.assertRaises(FileValidationError):
+                    Attachment.create(
+                        [{'name': 'surat.pdf', 'data': executable}])
+            image, = Attachment.create([{
+                        'resource': resource, 'name': 'surat.pdf',
+                        'data': image_bytes('PNG')}])
+            self.assertEqual(image.name, 'surat.png')
+            for values in [
+                    {'data': executable},
+                    {'type': 'link', 'link': 'https://contoh.invalid/'},
+                    ]:
+                with self.subTest(write=list(values)):
+                    with self.assertRaises(FileValidationError):
+                        Attachment.write([image], values)
+            Attachment.write([image], {'name': 'lampiran.exe'})
+            self.assertEqual(Attachment(image.id).name, 'lampiran.png')
+            # Nor by moving another record's attachment onto a letter
+            with self.assertRaises(FileValidationError):
+                Attachment.write([other], {'resource': resource})
+        self.assertEqual(
+            [(a.name, bytes(a.data)) for a in Attachment.search(
+                    [('resource', '=', resource)])],
+            [('lampiran.png', image_bytes('PNG'))])
+
+    @with_transaction()
+    def test_leader_letters_registered_by_setda(self):
+        "An OPD may not register mail for the Bupati, Wakil or Sekda"
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        from ..exceptions import LetterRegisterError
+        org = create_org()
+        to_sekda = self.create_letter(org, addressees=[org.p_sekda])
+        copy_bupati = self.create_letter(
+            org, sender_number='B-2', copies=[org.p_bupati])
+        with as_user(org.u_operator):
+            for letter in [to_sekda, copy_bupati]:
+                with self.subTest(letter=letter.sender_number):
+                    with self.assertRaisesRegex(
+                            LetterRegisterError, 'Regional Secretariat'):
+                        Letter.register([Letter(letter.id)])
+        self.assertEqual(
+            [Letter(l.id).state for l in [to_sekda, copy_bupati]],
+            ['draft', 'draft'])
+        self.assertEqual(Letter(to_sekda.id).agenda_number, None)
+        umum = create_user(
+            'umum', "Operator Umum", org.setda, ['group_esurat_main_operator'])
+        setda = self.create_letter(
+            org, unit=org.setda, addressees=[org.p_sekda])
+        with as_user(umum):
+            Letter.register([Letter(setda.id)])
+        self.assertEqual(Letter(setda.id).state, 'registered')
+
     # Search ------------------------------------------------------------
 
     @with_transaction()
@@ -421,6 +569,268 @@ class EsuratBaseTestCase(ModuleTestCase):
         with as_user(org.u_operator):
             Letter.distribute([Letter(secret.id)])
 
+    def create_secret(self, org, **values):
+        "A registered rahasia letter to the Kepala Dinas, with a scan"
+        values.setdefault('subject', "Hasil audit investigasi")
+        values.setdefault('summary', "Temuan audit keuangan")
+        secret = self.create_letter(
+            org, confidentiality=reference('confidentiality_secret'),
+            **values)
+        file = self.create_file(secret, 'audit.pdf', pdf_bytes())
+        register([secret])
+        return secret, file
+
+    @with_transaction()
+    def test_restricted_export(self):
+        "Exports leave out the content of masked letters, on every path"
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        Recipient = pool.get('esurat.letter.recipient')
+        LetterFile = pool.get('esurat.letter.file')
+        org = create_org()
+        secret, file = self.create_secret(org)
+        names = ['agenda_number', 'subject', 'summary', 'search_text',
+            'rec_name', 'files/data', 'files/name', 'files/sha256']
+
+        for user in [org.u_operator, org.u_superadmin]:
+            with self.subTest(user=user.login), as_user(user):
+                rows = (Letter.export_data([Letter(secret.id)], names)
+                    + Letter.export_data_domain(
+                        [('id', '=', secret.id)], names)
+                    + Recipient.export_data_domain([], [
+                            'letter/subject', 'letter/summary',
+                            'letter/search_text', 'letter/rec_name',
+                            'letter', 'letter/files/data']))
+                self.assertTrue(rows)
+                self.assertEqual(rows[0][0], secret.agenda_number)
+                for row in rows:
+                    for value in row:
+                        self.assertNotIn('audit', str(value).lower())
+                        self.assertNotIsInstance(value, bytes)
+                with self.assertRaises(AccessError):
+                    LetterFile.export_data([LetterFile(file.id)], ['data'])
+        # The addressee exports what it reads
+        with as_user(org.u_kadis):
+            row, = Recipient.export_data_domain([], ['letter/subject'])
+            self.assertEqual(row, ["Hasil audit investigasi"])
+
+    @with_transaction()
+    def test_restricted_order(self):
+        "A masked letter sorts as if its content were ***"
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        Recipient = pool.get('esurat.letter.recipient')
+        org = create_org()
+        first, _ = self.create_secret(
+            org, sender_number='R-1', subject="Zaman audit", summary="Z")
+        second, _ = self.create_secret(
+            org, sender_number='R-2', subject="Awal audit", summary="A")
+
+        def ordered(field):
+            letters = Letter.search(
+                [('id', 'in', [first.id, second.id])],
+                order=[(field, 'ASC'), ('id', 'ASC')])
+            recipients = Recipient.search(
+                [], order=[(f'letter.{field}', 'ASC'), ('id', 'ASC')])
+            return letters, [r.letter for r in recipients]
+
+        for field in ['subject', 'summary', 'search_text']:
+            with self.subTest(field=field):
+                with as_user(org.u_operator):
+                    self.assertEqual(
+                        ordered(field), ([first, second], [first, second]))
+        with as_user(org.u_kadis):
+            self.assertEqual(
+                ordered('subject'), ([second, first], [second, first]))
+
+    @with_transaction()
+    def test_restricted_related_domains(self):
+        "Dotted domains of other models find nothing in masked letters"
+        pool = Pool()
+        Recipient = pool.get('esurat.letter.recipient')
+        org = create_org()
+        self.create_secret(org)
+        clauses = [
+            ('letter.subject', 'ilike', '%audit%'),
+            ('letter.summary', 'ilike', '%audit%'),
+            ('letter.rec_name', 'ilike', '%audit%'),
+            ('letter.search_text', 'ilike', 'audit'),
+            ('letter.subject', 'not ilike', '%zzz%'),
+            ('letter.files.name', 'ilike', '%audit%'),
+            ]
+        threshold = config.get('database', 'subquery_threshold')
+        self.addCleanup(
+            config.set, 'database', 'subquery_threshold', threshold)
+        # Tryton joins the target table or uses a sub-query depending on
+        # its size: both paths
+        for value in ['0', '1000000']:
+            config.set('database', 'subquery_threshold', value)
+            for clause in clauses:
+                with self.subTest(clause=clause, threshold=value):
+                    with as_user(org.u_operator):
+                        self.assertEqual(
+                            Recipient.search([clause], count=True), 0)
+                    with as_user(org.u_kadis):
+                        self.assertEqual(
+                            Recipient.search([clause], count=True), 1)
+
+    @with_transaction()
+    def test_duplicate_only_among_readable(self):
+        "The duplicate check shows no letter the official may not open"
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        org = create_org()
+        secret, _ = self.create_secret(
+            org, unit=org.dinkes, addressees=[org.p_kadinkes])
+        values = {
+            'unit': org.dinkes.id, 'sender': secret.sender,
+            'sender_number': secret.sender_number}
+        for user in [org.u_kadis, org.u_operator]:
+            with self.subTest(user=user.login), as_user(user):
+                changes = Letter(**values).on_change_with(
+                    ['duplicate_of'])._changed_values()
+                self.assertIsNone(changes.get('duplicate_of'))
+                self.assertNotIn('audit', str(changes).lower())
+        # The operator of the agency is told, without the content
+        with as_user(org.u_op_dinkes):
+            changes = Letter(**values).on_change_with(
+                ['duplicate_of'])._changed_values()
+            self.assertEqual(changes['duplicate_of'], secret.id)
+            self.assertNotIn('audit', str(changes).lower())
+
+    @with_transaction()
+    def test_restricted_chat(self):
+        "The thread of a masked letter is closed; no email follows threads"
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Follower = pool.get('ir.chat.follower')
+        org = create_org()
+        secret, _ = self.create_secret(org)
+        plain = self.create_letter(org, sender_number='B-9')
+        register([plain])
+        run_queue()
+        resource = f'esurat.letter,{secret.id}'
+
+        for user in [org.u_operator, org.u_superadmin]:
+            with self.subTest(user=user.login), \
+                    Transaction().set_user(user.id):
+                with self.assertRaises(ChatAccessError):
+                    Channel.get(resource)
+                with self.assertRaises(ChatAccessError):
+                    Channel.subscribe(resource)
+                with self.assertRaises(ChatAccessError):
+                    Channel.post(resource, "Apa isinya?")
+        with Transaction().set_user(org.u_kadis.id):
+            self.assertTrue(Channel.get(resource))
+            for letter in [secret, plain]:
+                with self.assertRaises(ChatAccessError):
+                    Channel.subscribe_email(
+                        f'esurat.letter,{letter.id}', 'luar@example.com')
+            # Nor another user who may not read it
+            with self.assertRaises(AccessError):
+                Channel.subscribe(resource, username=org.u_operator.login)
+            Channel.subscribe(resource)
+        followers = Follower.search([])
+        self.assertEqual(
+            [(f.user, f.email) for f in followers], [(org.u_kadis, None)])
+
+    @with_transaction()
+    def test_mail_outbox_content_unreadable(self):
+        "The outbox shows where mails went, never what they said"
+        pool = Pool()
+        Mail = pool.get('esurat.mail')
+        org = create_org()
+        mail, = Mail.enqueue(
+            ['kadis@sukamajukab.go.id'], "001/500.12 - Hasil audit",
+            "Hasil audit investigasi", attachment=b'%PDF-1.7 surat',
+            attachment_name='audit.pdf')
+        with as_user(org.u_superadmin):
+            row, = Mail.read([mail.id], ['to', 'state'])
+            self.assertEqual(row['to'], 'kadis@sukamajukab.go.id')
+            for name in ['subject', 'body', 'attachment', 'attachment_name']:
+                with self.subTest(name=name):
+                    with self.assertRaises(AccessError):
+                        Mail.read([mail.id], [name])
+                    with self.assertRaises(AccessError):
+                        Mail.search([(name, '!=', None)])
+                    with self.assertRaises(AccessError):
+                        Mail.search([], order=[(name, 'ASC')])
+                    with self.assertRaises(AccessError):
+                        Mail.export_data([Mail(mail.id)], [name])
+            self.assertNotIn(
+                'audit',
+                str(Mail.fields_view_get(view_type='form')).lower())
+        with as_user(org.u_operator):
+            with self.assertRaises(AccessError):
+                Mail.read([mail.id], ['to'])
+
+    @with_transaction()
+    def test_restricted_no_unmask(self):
+        "No write, recipient or copy unmasks a registered rahasia letter"
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        Recipient = pool.get('esurat.letter.recipient')
+        LetterFile = pool.get('esurat.letter.file')
+        org = create_org()
+        p_operator = create_position(
+            "Pengadministrasi Umum", org.kominfo, 'staff', org.p_kadis,
+            org.u_operator)
+        secret, file = self.create_secret(org)
+        recipient, = secret.recipients
+        draft = self.create_letter(org, sender_number='B-7')
+
+        with as_user(org.u_operator):
+            letter = Letter(secret.id)
+            for values in [
+                    {'confidentiality': reference('confidentiality_normal')},
+                    {'copies': [('create', [{'position': p_operator.id}])]},
+                    {'recipients': [('delete', [recipient.id])]},
+                    {'files': [('create', [{
+                                        'name': 'b.pdf',
+                                        'data': pdf_bytes()}])]},
+                    ]:
+                with self.subTest(values=values):
+                    with self.assertRaises(AccessError):
+                        Letter.write([letter], values)
+            with self.assertRaises(FieldReadonlyError):
+                Letter.write([letter], {'state': 'draft'})
+            with self.assertRaises(LetterAccessError):
+                Recipient.create([{
+                            'letter': secret.id, 'position': p_operator.id,
+                            'kind': 'cc'}])
+            with self.assertRaises(LetterAccessError):
+                Recipient.write(
+                    [Recipient(recipient.id)], {'position': p_operator.id})
+            with self.assertRaises(AccessError):
+                Recipient.delete([Recipient(recipient.id)])
+            with self.assertRaises(LetterAccessError):
+                Letter.copy([letter])
+            with self.assertRaises(LetterAccessError):
+                Letter.copy([letter], default={
+                        'confidentiality': reference(
+                            'confidentiality_normal')})
+            with self.assertRaises(AccessError):
+                LetterFile.copy(
+                    [LetterFile(file.id)], default={'letter': draft.id})
+            # What does not unmask stays possible
+            Letter.write([letter], {'sender': "Inspektorat Daerah"})
+        # Another agency copies nothing it cannot open
+        with as_user(org.u_op_dinkes):
+            with self.assertRaises(AccessError):
+                Letter.copy([Letter(draft.id)])
+
+        self.assertEqual(
+            secret.confidentiality.id, reference('confidentiality_secret'))
+        self.assertEqual(
+            [(r.position, r.kind) for r in secret.recipients],
+            [(org.p_kadis, 'to')])
+        self.assertEqual(secret.files, (file,))
+        self.assertEqual(Letter.search([], count=True), 2)
+        self.assertEqual(LetterFile.search([], count=True), 1)
+        with as_user(org.u_operator):
+            row, = Letter.read([secret.id], ['subject'])
+            self.assertEqual(row['subject'], '***')
+
     # Organisation ------------------------------------------------------
 
     @with_transaction()
@@ -550,6 +960,251 @@ class EsuratBaseTestCase(ModuleTestCase):
             with self.assertRaises(AccessError):
                 User.write([User(org.u_kadinkes.id)], {'name': "Ubah"})
 
+    # Accounts ----------------------------------------------------------
+
+    @with_transaction()
+    def test_preferences_cannot_move_unit(self):
+        "Preferences change neither unit nor groups; own password still can"
+        pool = Pool()
+        User = pool.get('res.user')
+        org = create_org()
+        groups = list(org.u_operator.groups)
+        # set_preferences runs without access checks, as over RPC
+        with Transaction().set_user(org.u_operator.id):
+            self.assertNotIn(
+                'esurat_unit', User.get_preferences(context_only=True))
+            User.set_preferences({
+                    'esurat_unit': org.dinkes.id,
+                    'groups': [reference('group_esurat_admin')],
+                    'password': 'sandi-baru-2026',
+                    })
+            self.assertEqual(User.get_esurat_agencies(), [org.kominfo.id])
+        operator = User(org.u_operator.id)
+        self.assertEqual(operator.esurat_unit, org.kominfo)
+        self.assertEqual(list(operator.groups), groups)
+        _, password_hash, _ = User._get_login('op_kominfo')
+        valid, _ = User.check_password('sandi-baru-2026', password_hash)
+        self.assertTrue(valid)
+
+    @with_transaction()
+    def test_opd_admin_cannot_take_over_accounts(self):
+        "An OPD admin neither sets passwords nor touches admins above it"
+        pool = Pool()
+        User = pool.get('res.user')
+        org = create_org()
+        boss = create_user(
+            'super_kominfo', "Super Kominfo", org.kominfo,
+            ['group_esurat_admin'])
+        org.u_staff.email = 'staf@example.com'
+        org.u_staff.save()
+        with as_user(org.u_operator):
+            for target, values in [
+                    (boss, {'password': 'ambil-alih-2026'}),
+                    (boss, {'name': "Ubah"}),
+                    (boss, {'login': 'bos'}),
+                    (org.u_staff, {'password': 'ambil-alih-2026'}),
+                    (org.u_staff, {'password': ''}),
+                    (org.u_staff, {'email': 'operator@example.com'}),
+                    (org.u_operator, {'password': 'sandi-saya-2026'}),
+                    ]:
+                with self.subTest(target=target.login, values=values):
+                    with self.assertRaises(UserAccountError):
+                        User.write([User(target.id)], values)
+            for name in ['password_hash', 'password_reset']:
+                with self.subTest(field=name):
+                    with self.assertRaises(AccessError):
+                        User.write([User(org.u_staff.id)], {name: 'x'})
+                    with self.assertRaises(AccessError):
+                        User.read([org.u_staff.id], [name])
+                    with self.assertRaises(AccessError):
+                        User.search([(name, 'like', 'a%')])
+            with self.assertRaises(UserAccountError):
+                User.create([{
+                            'login': 'baru', 'name': "Baru",
+                            'esurat_unit': org.bidang.id,
+                            'password': 'sandi-baru-2026'}])
+            # Moving oneself into another agency
+            with self.assertRaises(UserAccountError):
+                User.write(
+                    [User(org.u_operator.id)], {'esurat_unit': org.dinkes.id})
+            with self.assertRaises(UserAccountError):
+                User.reset_password([User(boss.id)])
+            # The Tryton way: a temporary password by email to the user
+            User.reset_password([User(org.u_staff.id)])
+            # The password getter's placeholder written back changes nothing
+            User.write([User(org.u_staff.id)], {
+                    'password': 'x' * 10, 'name': "Staf Aplikasi"})
+        boss = User(boss.id)
+        self.assertEqual((boss.name, boss.login, boss.password_hash), (
+                "Super Kominfo", 'super_kominfo', None))
+        self.assertEqual(User(org.u_operator.id).esurat_unit, org.kominfo)
+        staff = User(org.u_staff.id)
+        self.assertEqual(staff.email, 'staf@example.com')
+        self.assertIsNone(staff.password_hash)
+        self.assertTrue(staff.password_reset)
+        self.assertFalse(User.search([('login', '=', 'baru')]))
+        # The super administrator manages its peers' accounts
+        with as_user(org.u_superadmin):
+            User.write([boss], {'email': 'bos@example.com'})
+
+    @with_transaction()
+    def test_reset_password_email_not_executable(self):
+        "Nobody renders the reset email, which holds the temporary password"
+        pool = Pool()
+        User = pool.get('res.user')
+        Report = pool.get('res.user.email_reset_password', type='report')
+        Email = pool.get('ir.email')
+        ActionReport = pool.get('ir.action.report')
+        org = create_org()
+        org.u_staff.email = 'staf@example.com'
+        org.u_staff.save()
+        User.reset_password([org.u_staff])
+        password = User(org.u_staff.id).password_reset
+        action, = ActionReport.search([
+                ('report_name', '=', 'res.user.email_reset_password')])
+        for user in [org.u_staff, org.u_operator, org.u_superadmin]:
+            with self.subTest(user=user.login), as_user(user):
+                with self.assertRaises(UserAccountError):
+                    Report.execute([org.u_staff.id], {})
+                with self.assertRaises(UserAccountError):
+                    Email.send(
+                        to='penyerang@example.com', subject="Sandi",
+                        record=('res.user', org.u_staff.id),
+                        reports=[action.id])
+        # The server still writes it when an administrator resets
+        with as_user(org.u_operator):
+            msg, _ = User(org.u_staff.id).get_email_reset_password()
+        self.assertIn(password, msg.get_body(('plain', 'html')).get_content())
+
+    @with_transaction()
+    def test_session_expires_when_idle(self):
+        "A session left idle longer than [session] timeout is refused"
+        pool = Pool()
+        Session = pool.get('ir.session')
+        org = create_org()
+        with Transaction().set_user(org.u_staff.id):
+            idle_key = Session.new()
+            active_key = Session.new()
+        idle, = Session.search([('key', '=', idle_key)])
+        table = Session.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.create_date, table.write_date],
+                [datetime.datetime.now() - datetime.timedelta(hours=2)] * 2,
+                where=table.id == idle.id))
+        Session._session_reset_cache.clear()
+        self.assertFalse(Session.check(org.u_staff.id, idle_key))
+        self.assertFalse(Session.search([('key', '=', idle_key)]))
+        self.assertTrue(Session.check(org.u_staff.id, active_key))
+
+    # Holdings ----------------------------------------------------------
+
+    def transfer(self, user, values):
+        "Run the Transfer wizard as user over RPC (no access checks inside)"
+        pool = Pool()
+        Transfer = pool.get('esurat.position.transfer', type='wizard')
+        holding = values['holding']
+        with Transaction().set_user(user.id), Transaction().set_context(
+                active_model='esurat.position.holding',
+                active_id=holding, active_ids=[holding]):
+            session_id, _, _ = Transfer.create()
+            Transfer.execute(session_id, {'start': values}, 'transfer')
+
+    @with_transaction()
+    def test_transfer_checks_what_the_client_sends(self):
+        "Mutasi: positions and users within the operator's authority only"
+        pool = Pool()
+        Holding = pool.get('esurat.position.holding')
+        org = create_org()
+        p_operator = create_position(
+            "Pranata Humas", org.kominfo, 'staff', org.p_kadis, org.u_operator)
+        o_holding, = p_operator.holdings
+        kabid, = org.p_kabid.holdings
+        kadinkes, = org.p_kadinkes.holdings
+        today = datetime.date.today()
+        count = Holding.search_count([])
+        for holding, position, error in [
+                (o_holding, org.p_sekda, PositionAccessError),
+                (o_holding, org.p_kadis, PositionAccessError),
+                (kabid, org.p_sekda, PositionAccessError),
+                (kabid, org.p_kadinkes, PositionAccessError),
+                (kadinkes, org.p_kabid, PositionAccessError),
+                ]:
+            with self.subTest(
+                    holding=holding.rec_name, position=position.name):
+                with self.assertRaises(error):
+                    self.transfer(org.u_operator, {
+                            'holding': holding.id, 'position': position.id,
+                            'kind': 'plh', 'date': today})
+        with self.assertRaises(ValidationError):
+            self.transfer(org.u_operator, {
+                    'holding': kabid.id, 'position': None,
+                    'kind': 'definitive', 'date': today})
+        self.assertEqual(Holding.search_count([]), count)
+        self.assertEqual(Holding(kabid.id).end_date, None)
+        # A staff member may not run the wizard at all
+        with self.assertRaises(AccessError):
+            self.transfer(org.u_staff, {
+                    'holding': kabid.id, 'position': org.p_kadis.id,
+                    'kind': 'plh', 'date': today})
+        # Within its agency, for someone else, the transfer goes through
+        self.transfer(org.u_operator, {
+                'holding': kabid.id, 'position': p_operator.id,
+                'kind': 'plt', 'date': today + datetime.timedelta(days=1)})
+        self.assertEqual(Holding.search_count([]), count + 1)
+
+    @with_transaction()
+    def test_holding_create_checked(self):
+        "An operator gives no holding to itself nor outside its authority"
+        pool = Pool()
+        Holding = pool.get('esurat.position.holding')
+        Position = pool.get('esurat.position')
+        org = create_org()
+        today = datetime.date.today()
+        kabid, = org.p_kabid.holdings
+        p_operator = create_position(
+            "Pranata Humas", org.kominfo, 'staff', org.p_kadis, org.u_operator)
+        o_holding, = p_operator.holdings
+        o_holding.end_date = today
+        o_holding.save()
+        count = Holding.search_count([])
+        with as_user(org.u_operator):
+            for position, user in [
+                    (org.p_kadis, org.u_operator),
+                    (org.p_sekda, org.u_operator),
+                    (org.p_sekda, org.u_kabid),
+                    (org.p_kadis, org.u_kadinkes),
+                    ]:
+                with self.subTest(position=position.name, user=user.login):
+                    with self.assertRaises(PositionAccessError):
+                        Holding.create([{
+                                    'position': position.id,
+                                    'user': user.id, 'kind': 'plh',
+                                    'start_date': today}])
+            # A holding never moves to another user, and the operator does
+            # not extend its own
+            with self.assertRaises(FieldReadonlyError):
+                Holding.write([Holding(kabid.id)], {
+                        'user': org.u_operator.id})
+            with self.assertRaises(PositionAccessError):
+                Holding.write([Holding(o_holding.id)], {
+                        'end_date': today + datetime.timedelta(days=365)})
+            with self.assertRaises(PositionAccessError):
+                Position.create([{
+                            'name': "Sekda Tandingan", 'unit': org.kominfo.id,
+                            'level': 'secretary'}])
+            with self.assertRaises(PositionAccessError):
+                Position.write(
+                    [Position(org.p_kadis.id)], {'level': 'regional_head'})
+            # The Kabid as Plh of the Kepala Dinas is the operator's to give
+            Holding.create([{
+                        'position': org.p_kadis.id, 'user': org.u_kabid.id,
+                        'kind': 'plh', 'start_date': today,
+                        'end_date': today}])
+        self.assertEqual(Holding.search_count([]), count + 1)
+        self.assertEqual(Holding(kabid.id).user, org.u_kabid)
+        self.assertEqual(Holding(o_holding.id).end_date, today)
+        self.assertEqual(Position(org.p_kadis.id).level, 'agency_head')
 
     # Email -------------------------------------------------------------
 
@@ -586,6 +1241,135 @@ class EsuratBaseTestCase(ModuleTestCase):
         self.assertEqual(attachment.get_filename(), 'surat.pdf')
         self.assertEqual(attachment.get_content_type(), 'application/pdf')
         self.assertEqual(attachment.get_content(), b'%PDF-1.7 surat')
+
+    @with_transaction()
+    def test_client_cannot_write_workflow_fields(self):
+        "What the form shows read-only is refused from any client call"
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        Recipient = pool.get('esurat.letter.recipient')
+        org = create_org()
+        letter = self.create_letter(org)
+        other = self.create_letter(org, sender_number='B-2')
+        register([letter])
+        number = letter.agenda_number
+
+        with as_user(org.u_operator):
+            for values in [
+                    {'agenda_number': '1/FORGED/2026'},
+                    {'agenda_sequence': 99},
+                    {'state': 'draft'},
+                    {'registered_by': org.u_kadis.id},
+                    {'search_text': "kata palsu"},
+                    {'unit': org.dinkes.id},
+                    ]:
+                with self.subTest(values=values):
+                    with self.assertRaises(FieldReadonlyError):
+                        Letter.write([Letter(letter.id)], values)
+            # A recipient or a file never moves to another letter
+            recipient, = Letter(letter.id).recipients
+            with self.assertRaises(FieldReadonlyError):
+                Recipient.write([recipient], {'letter': other.id})
+            # A new letter cannot be born registered or numbered
+            for values in [
+                    {'state': 'registered'},
+                    {'agenda_number': '7/FORGED/2026'},
+                    {'registered_by': org.u_kadis.id},
+                    ]:
+                with self.subTest(values=values):
+                    with self.assertRaises(FieldReadonlyError):
+                        Letter.create([letter_values(
+                                    org.kominfo, [org.p_kadis],
+                                    sender_number='B-9', **values)])
+            # What the draft's form lets the operator edit stays editable
+            Letter.write([Letter(other.id)], {'subject': "Perihal baru"})
+            # A copy starts as a new draft, whatever the original's state
+            copy, = Letter.copy([Letter(letter.id)])
+            self.assertEqual(
+                (copy.state, copy.agenda_number, copy.registered_by),
+                ('draft', None, None))
+        letter = Letter(letter.id)
+        self.assertEqual(
+            (letter.agenda_number, letter.state, letter.unit),
+            (number, 'registered', org.kominfo))
+        self.assertEqual(Letter(other.id).subject, "Perihal baru")
+
+        # Archived letters are read-only by their states
+        Letter.archive([letter])
+        with as_user(org.u_operator):
+            with self.assertRaises(FieldReadonlyError):
+                Letter.write([Letter(letter.id)], {'sender': "Pihak lain"})
+        self.assertEqual(
+            Letter(letter.id).sender, "Kementerian Komunikasi dan Digital")
+
+    # Indonesian --------------------------------------------------------
+
+    @with_transaction()
+    def test_access_error_in_indonesian(self):
+        "Tryton's own access refusal reaches an Indonesian user in Indonesian"
+        pool = Pool()
+        Unit = pool.get('esurat.unit')
+        User = pool.get('res.user')
+        language = load_indonesian()
+        org = create_org()
+        self.assertEqual(org.u_staff.language, language)
+        with as_user(org.u_staff), Transaction().set_context(
+                User.get_preferences(context_only=True)):
+            with self.assertRaises(AccessError) as cm:
+                Unit.write([Unit(org.kominfo.id)], {'name': "Dinas Jahat"})
+        self.assertEqual(
+            cm.exception.message,
+            'Anda tidak diizinkan mengakses "Unit Kerja".')
+        self.assertEqual(
+            cm.exception.description, "Sebagai anggota kelompok: Staf e-Surat")
+        self.assertEqual(
+            Unit(org.kominfo.id).name, "Dinas Komunikasi dan Informatika")
+
+    @with_transaction()
+    def test_tryton_messages_in_indonesian(self):
+        """Every message of ir and res is in Indonesian, with the placeholders
+        of the English text, also after the next update reloads ir's own
+        (incomplete) translations; none is skipped"""
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        Message = pool.get('ir.message')
+        ModelData = pool.get('ir.model.data')
+        language = load_indonesian()
+        Lang.load_translations([language])
+        records = ModelData.search([
+                ('model', '=', 'ir.message'),
+                ('module', 'in', ['ir', 'res']),
+                ])
+        self.assertGreaterEqual(len(records), 155)
+        for record in records:
+            message = Message(record.db_id)
+            translation = message._get_translation('id')
+            with self.subTest(message=f'{record.module}.{record.fs_id}'):
+                self.assertTrue(translation and translation.value)
+                self.assertEqual(
+                    sorted(PLACEHOLDER.findall(translation.value)),
+                    sorted(PLACEHOLDER.findall(message.text)))
+
+    @with_transaction()
+    def test_chat_entry_in_indonesian(self):
+        """A thread entry written by the queue is in Indonesian, although the
+        database language is English and so is the operator's"""
+        pool = Pool()
+        Configuration = pool.get('ir.configuration')
+        Letter = pool.get('esurat.letter')
+        ChatMessage = pool.get('ir.chat.message')
+        load_indonesian()
+        org = create_org()
+        letter = self.create_letter(org)
+        self.assertEqual(Configuration.get_language(), 'en')
+        with as_user(org.u_operator), \
+                Transaction().set_context(language='en'):
+            Letter.register([Letter(letter.id)])
+        run_queue()
+        entry, = ChatMessage.search([('channel.resource', '=', str(letter))])
+        self.assertEqual(
+            entry.content,
+            f"Diregistrasi dengan nomor agenda {letter.agenda_number}.")
 
 
 class RateLimiterTestCase(unittest.TestCase):

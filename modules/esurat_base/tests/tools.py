@@ -207,3 +207,13 @@ def run_queue():
     transaction = Transaction()
     while transaction.tasks:
         Queue(transaction.tasks.pop()).run()
+
+
+def load_indonesian():
+    """Load the Indonesian translations of every activated module, as
+    activating a module with trytond-admin -l id does; return the ir.lang"""
+    pool = Pool()
+    Lang = pool.get('ir.lang')
+    language, = Lang.search([('code', '=', 'id')])
+    Lang.load_translations([language])
+    return language

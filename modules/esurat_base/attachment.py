@@ -1,0 +1,71 @@
+from trytond.i18n import gettext
+from trytond.pool import PoolMeta
+from trytond.transaction import Transaction, without_check_access
+
+from .exceptions import FileValidationError
+from .letter_file import inspect_upload
+
+# What decides whether an attachment is a file e-Surat accepts
+_FILE_FIELDS = {'resource', 'type', 'data', 'name', 'link'}
+
+
+def _model_name(resource):
+    "The model of a Reference value as a client or the server sends it"
+    if not resource:
+        return None
+    if isinstance(resource, str):
+        return resource.split(',', 1)[0]
+    if isinstance(resource, (list, tuple)):
+        return resource[0]
+    return getattr(resource, '__name__', None)
+
+
+class Attachment(metaclass=PoolMeta):
+    """Files clipped to e-Surat records are checked like scans
+
+    The paperclip of the client accepts any file under any name; on an
+    e-Surat record only what a scan may be (PDF, JPG, PNG recognised by
+    their content, within the configured size) is kept, named after its
+    real type, and links are refused."""
+    __name__ = 'ir.attachment'
+
+    @classmethod
+    def _esurat_values(cls, values, record=None):
+        "values with the name fixed, or FileValidationError"
+        def get(name):
+            if name in values:
+                return values[name]
+            if record is not None:
+                return getattr(record, name)
+            if name == 'resource':
+                return Transaction().context.get('resource')
+            return cls.default_get([name], with_rec_name=False).get(name)
+        model = _model_name(get('resource'))
+        if not model or not model.startswith('esurat.'):
+            return values
+        name = get('name') or 'lampiran'
+        if get('type') != 'data':
+            raise FileValidationError(gettext(
+                    'esurat_base.msg_attachment_link', name=name))
+        info = inspect_upload(get('data'), name)
+        return {**values, 'name': info['name']}
+
+    @classmethod
+    def create(cls, vlist):
+        with without_check_access():
+            vlist = [cls._esurat_values(v) for v in vlist]
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        checked = []
+        with without_check_access():
+            for records, values in zip(actions, actions):
+                if not _FILE_FIELDS & values.keys():
+                    checked.extend((records, values))
+                    continue
+                for record in records:
+                    checked.extend(
+                        ([record], cls._esurat_values(values, record)))
+        super().write(*checked)
