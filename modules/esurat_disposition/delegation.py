@@ -8,6 +8,7 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
+from trytond.modules.esurat_base.access import ClientWriteMixin
 from trytond.modules.esurat_base.tools import rec_name_domain
 
 from .exceptions import DelegationAccessError, DelegationValidationError
@@ -17,7 +18,7 @@ EFFECTIVE_STATES = ('approved', 'active')
 PREFIXES = {'plt': 'Plt.', 'plh': 'Plh.', 'assistant': 'a.n.'}
 
 
-class Delegation(Workflow, ModelSQL, ModelView):
+class Delegation(ClientWriteMixin, Workflow, ModelSQL, ModelView):
     "Delegation"
     __name__ = 'esurat.delegation'
 
@@ -200,21 +201,34 @@ class Delegation(Workflow, ModelSQL, ModelView):
                     raise DelegationAccessError(gettext(
                             'esurat_disposition.msg_delegation_delete',
                             delegation=delegation.rec_name))
-        if mode == 'create' and external:
-            # Only those who really hold a position may hand it over, or
-            # administrators: a delegate never delegates onward.
-            if User.is_esurat_administrator():
-                return
-            user_id = Transaction().user
-            pool = Pool()
-            Holding = pool.get('esurat.position.holding')
-            for delegation in delegations:
-                held = Holding.user_positions(
-                    user_id, delegation.start_date)
-                if delegation.position.id not in held:
+        if not external:
+            return
+        user_id = Transaction().user
+        delegates = {d.delegate.id for d in delegations}
+        if mode == 'write' and 'delegate' in values:
+            delegates.add(values['delegate'])
+        if user_id in delegates:
+            raise DelegationAccessError(gettext(
+                    'esurat_disposition.msg_delegation_self'))
+        # Only those who really hold a position may hand it over, or
+        # administrators (of its agency, by the record rules): neither a
+        # delegate, who never delegates onward nor changes its own
+        # delegation, nor the approver.
+        if User.is_esurat_administrator():
+            return
+        Holding = pool.get('esurat.position.holding')
+        Position = pool.get('esurat.position')
+        for delegation in delegations:
+            positions = [delegation.position]
+            if mode == 'write' and 'position' in values:
+                positions.append(Position(values['position']))
+            for position in positions:
+                held = set(Holding.user_positions(user_id)) | set(
+                    Holding.user_positions(user_id, delegation.start_date))
+                if position.id not in held:
                     raise DelegationAccessError(gettext(
                             'esurat_disposition.msg_delegation_onward',
-                            position=delegation.position.rec_name))
+                            position=position.rec_name))
 
     @classmethod
     def on_modification(cls, mode, delegations, field_names=None):
@@ -280,11 +294,14 @@ class Delegation(Workflow, ModelSQL, ModelView):
         user_id = Transaction().user
         for delegation in delegations:
             position = delegation.approver_position
-            if user_id and not User.acts_as(position, user_id):
+            if user_id and not cls.may_approve_as(position, user_id):
                 raise DelegationAccessError(gettext(
                         'esurat_disposition.msg_delegation_approve_right',
                         delegation=delegation.rec_name,
                         approver=position.rec_name))
+            if user_id and delegation.delegate.id == user_id:
+                raise DelegationAccessError(gettext(
+                        'esurat_disposition.msg_delegation_self'))
             if delegation.kind == 'assistant' or not user_id:
                 title = position.name
             else:
@@ -292,6 +309,19 @@ class Delegation(Workflow, ModelSQL, ModelView):
             delegation.approved_by = user_id or None
             delegation.approved_as = title
         cls.save(delegations)
+
+    @classmethod
+    def may_approve_as(cls, position, user_id):
+        """Whether user_id approves for position: its holder, or its Plh or
+        Plt; an assistant (a.n.) never approves"""
+        pool = Pool()
+        Holding = pool.get('esurat.position.holding')
+        if not position:
+            return False
+        if position.id in Holding.user_positions(user_id):
+            return True
+        return cls.delegated_positions(user_id).get(position.id) in {
+            'plh', 'plt'}
 
     @classmethod
     @ModelView.button

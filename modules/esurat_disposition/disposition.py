@@ -11,6 +11,8 @@ from trytond.transaction import (
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
+from trytond.modules.esurat_base.access import ClientWriteMixin
+from trytond.modules.esurat_base.letter_file import inspect_upload
 from trytond.modules.esurat_base.tools import rec_name_domain
 
 from .exceptions import DispositionAccessError, DispositionError
@@ -29,21 +31,24 @@ LETTER_FIELDS = {
     }
 
 
-class Instruction(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
+class Instruction(
+        ClientWriteMixin, DeactivableMixin, sequence_ordered(), ModelSQL,
+        ModelView):
     "Disposition Instruction"
     __name__ = 'esurat.disposition.instruction'
     name = fields.Char("Name", required=True, translate=True)
 
 
-class DispositionInstruction(ModelSQL):
+class DispositionInstruction(ClientWriteMixin, ModelSQL):
     "Disposition - Instruction"
     __name__ = 'esurat.disposition-esurat.disposition.instruction'
+    # Set when the disposition is sent, never by a client
     disposition = fields.Many2One(
-        'esurat.disposition', "Disposition", required=True,
+        'esurat.disposition', "Disposition", required=True, readonly=True,
         ondelete='CASCADE')
     instruction = fields.Many2One(
         'esurat.disposition.instruction', "Instruction", required=True,
-        ondelete='RESTRICT')
+        readonly=True, ondelete='RESTRICT')
 
     @classmethod
     def __setup__(cls):
@@ -51,7 +56,7 @@ class DispositionInstruction(ModelSQL):
         cls.__access__.add('disposition')
 
 
-class Disposition(Workflow, ModelSQL, ModelView):
+class Disposition(ClientWriteMixin, Workflow, ModelSQL, ModelView):
     "Disposition"
     __name__ = 'esurat.disposition'
     _rec_name = 'from_title'
@@ -97,17 +102,17 @@ class Disposition(Workflow, ModelSQL, ModelView):
     report = fields.Text(
         "Follow-up Report",
         states={
-            'readonly': ~Eval('state').in_(['read', 'in_progress']),
+            'readonly': ~Eval('state').in_(['sent', 'read', 'in_progress']),
             })
     report_file = fields.Binary(
         "Report Attachment", filename='report_file_name',
         file_id='report_file_id', store_prefix='esurat',
         states={
-            'readonly': ~Eval('state').in_(['read', 'in_progress']),
+            'readonly': ~Eval('state').in_(['sent', 'read', 'in_progress']),
             })
     report_file_name = fields.Char("Attachment Name",
         states={
-            'readonly': ~Eval('state').in_(['read', 'in_progress']),
+            'readonly': ~Eval('state').in_(['sent', 'read', 'in_progress']),
             })
     report_file_id = fields.Char("Attachment ID", readonly=True)
     done_at = fields.DateTime("Done At", readonly=True)
@@ -350,6 +355,16 @@ class Disposition(Workflow, ModelSQL, ModelView):
             }
 
     @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        # The report's attachment is checked like a scan
+        if values.get('report_file'):
+            values['report_file_name'] = inspect_upload(
+                values['report_file'],
+                values.get('report_file_name') or 'laporan')['name']
+        return values
+
+    @classmethod
     def check_modification(
             cls, mode, dispositions, values=None, external=False):
         super().check_modification(
@@ -357,6 +372,9 @@ class Disposition(Workflow, ModelSQL, ModelView):
         if mode == 'delete':
             raise DispositionAccessError(gettext(
                     'esurat_disposition.msg_disposition_no_delete'))
+        if mode == 'create' and external:
+            raise DispositionAccessError(gettext(
+                    'esurat_disposition.msg_disposition_client_create'))
         if mode == 'write' and external:
             for disposition in dispositions:
                 disposition.check_actor()
@@ -530,10 +548,14 @@ class Disposition(Workflow, ModelSQL, ModelView):
                     positions=[disposition.from_position],
                     users=[disposition.from_user, disposition.recorded_by],
                     recipient=disposition.done_as)
+            # The report of a restricted letter tells what it says: it stays
+            # on the disposition, the thread only says it was made
+            report = disposition.report or '-'
+            if disposition.letter.restricted:
+                report = '***'
             disposition.letter.chat_post(
                 'esurat_disposition.msg_disposition_done_chat',
-                recipient=disposition.done_as,
-                report=disposition.report or '-')
+                recipient=disposition.done_as, report=report)
 
     @classmethod
     @ModelView.button
@@ -640,7 +662,12 @@ class DisposeStart(ModelView):
 
 
 class Dispose(Wizard):
-    "Dispose"
+    """Dispose
+
+    Everything it acts on (the item disposed from, the position, whether an
+    operator records a leader's disposition) is derived on the server from
+    the record it runs on; what the client sends back for these is only
+    compared, never used."""
     __name__ = 'esurat.disposition.dispose'
     start = StateView(
         'esurat.disposition.dispose.start',
@@ -650,58 +677,74 @@ class Dispose(Wizard):
             ])
     send = StateTransition()
 
-    def _parent(self):
+    def _source(self):
+        """Return (position, item, recorded): the position the user
+        disposes from, its open item (None while the letter is only
+        registered: it is distributed when sent) and whether an operator
+        records the disposition a leader gave on paper"""
         pool = Pool()
         Disposition = pool.get('esurat.disposition')
-        Letter = pool.get('esurat.letter')
         User = pool.get('res.user')
-        if self.model.__name__ == 'esurat.disposition':
-            return self.record, False
-        letter = self.record
-        assert isinstance(letter, Letter)
-        if letter.state == 'registered':
-            Letter.distribute([letter])
-        deliveries = Disposition.search([
-                ('letter', '=', letter.id),
-                ('kind', '=', 'delivery'),
-                ('state', 'in', list(OPEN_STATES)),
-                ])
-        positions = set(User.get_esurat_positions())
-        for delivery in deliveries:
-            if delivery.to_position.id in positions:
-                return delivery, False
-        # The main operator records the disposition of a leader who was
-        # given the letter on paper
-        if User.is_esurat_administrator() or self._is_main_operator():
-            for delivery in deliveries:
-                if delivery.to_position.level in LEADER_LEVELS:
-                    return delivery, True
-        raise DispositionAccessError(gettext(
-                'esurat_disposition.msg_disposition_no_delivery',
-                letter=letter.rec_name))
-
-    @staticmethod
-    def _is_main_operator():
-        pool = Pool()
-        User = pool.get('res.user')
-        ModelData = pool.get('ir.model.data')
-        return ModelData.get_id(
-            'esurat_base', 'group_esurat_main_operator') in User.get_groups()
-
-    def default_start(self, fields):
-        pool = Pool()
-        Disposition = pool.get('esurat.disposition')
+        if (self.model is None or self.record is None
+                or self.model.__name__ not in {
+                    'esurat.disposition', 'esurat.letter'}):
+            raise DispositionAccessError(gettext(
+                    'esurat_disposition.msg_disposition_wizard_record'))
         # The record must be readable by the user, whatever the wizard's
         # own access
         with check_access():
             self.model.read([self.record.id], ['id'])
-        parent, recorded = self._parent()
-        if not recorded:
-            parent.check_actor()
-        allowed = Disposition.allowed_targets(parent.to_position)
+        if self.model.__name__ == 'esurat.disposition':
+            self.record.check_actor()
+            return self.record.to_position, self.record, False
+        letter = self.record
+        if letter.state == 'distributed':
+            candidates = [(d.to_position, d) for d in Disposition.search([
+                        ('letter', '=', letter.id),
+                        ('kind', '=', 'delivery'),
+                        ('state', 'in', list(OPEN_STATES)),
+                        ], order=[('id', 'ASC')])]
+        elif letter.state == 'registered':
+            candidates = [(r.position, None) for r in letter.recipients]
+        else:
+            candidates = []
+        positions = set(User.get_esurat_positions())
+        for position, item in candidates:
+            if position.id in positions:
+                return position, item, False
+        if self._may_record(letter):
+            for position, item in candidates:
+                if position.level in LEADER_LEVELS:
+                    return position, item, True
+        raise DispositionAccessError(gettext(
+                'esurat_disposition.msg_disposition_no_delivery',
+                letter=letter.agenda_number or ''))
+
+    @staticmethod
+    def _may_record(letter):
+        """Whether the user may record a leader's paper disposition on
+        letter: an operator of the agency that registered it, who can read
+        its content"""
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        operators = {ModelData.get_id('esurat_base', g) for g in [
+                'group_esurat_main_operator', 'group_esurat_opd_admin',
+                'group_esurat_admin']}
+        return bool(
+            operators & set(User.get_groups())
+            and letter.unit.id in User.get_esurat_agencies()
+            and not Letter.hidden_content_ids([letter.id], checked=True))
+
+    def default_start(self, fields):
+        pool = Pool()
+        Disposition = pool.get('esurat.disposition')
+        position, item, recorded = self._source()
+        allowed = Disposition.allowed_targets(position)
         return {
-            'parent': parent.id,
-            'from_position': parent.to_position.id,
+            'parent': item.id if item else None,
+            'from_position': position.id,
             'allowed': [p.id for p in allowed],
             'today': datetime.date.today(),
             'recorded': recorded,
@@ -710,19 +753,31 @@ class Dispose(Wizard):
     def transition_send(self):
         pool = Pool()
         Disposition = pool.get('esurat.disposition')
-        parent = self.start.parent
-        recorded = bool(self.start.recorded)
-        if recorded and not (
-                self._is_main_operator()
-                or Pool().get('res.user').is_esurat_administrator()):
+        Instruction = pool.get('esurat.disposition.instruction')
+        Letter = pool.get('esurat.letter')
+        position, item, recorded = self._source()
+        if ((self.start.parent and self.start.parent != item)
+                or bool(self.start.recorded) != recorded
+                or (self.start.from_position
+                    and self.start.from_position != position)):
             raise DispositionAccessError(gettext(
-                    'esurat_disposition.msg_disposition_not_yours',
-                    disposition=parent.rec_name,
-                    position=parent.to_position.rec_name))
-        with without_check_access():
-            Disposition.send(
-                Disposition(parent.id), list(self.start.to_positions),
-                instructions=list(self.start.instructions),
-                note=self.start.note, deadline=self.start.deadline,
-                recorded=recorded)
+                    'esurat_disposition.msg_disposition_wizard_changed'))
+        instructions = list(set(self.start.instructions or []))
+        if len(Instruction.search([
+                        ('id', 'in', [i.id for i in instructions]),
+                        ])) != len(instructions):
+            raise DispositionError(gettext(
+                    'esurat_disposition.msg_disposition_instruction_invalid'))
+        if item is None:
+            # Disposing a registered letter distributes it first
+            Letter.distribute([self.record])
+            item, = Disposition.search([
+                    ('letter', '=', self.record.id),
+                    ('kind', '=', 'delivery'),
+                    ('to_position', '=', position.id),
+                    ], order=[('id', 'ASC')], limit=1)
+        Disposition.send(
+            item, list(self.start.to_positions or []),
+            instructions=instructions, note=self.start.note,
+            deadline=self.start.deadline, recorded=recorded)
         return 'end'

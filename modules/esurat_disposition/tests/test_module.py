@@ -1,14 +1,19 @@
 import datetime
+from pathlib import Path
 
 from trytond import config
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
+from trytond.modules.esurat_base.exceptions import FieldReadonlyError
+from trytond.modules.esurat_base.tests.policy import PolicyTestMixin
 from trytond.modules.esurat_base.tests.tools import (
-    SMTPServer, as_user, create_org, create_position, create_user, letter_values,
-    reference, run_queue)
+    SMTPServer, as_user, create_org, create_position, create_user,
+    letter_values, reference, run_queue)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
+
+from ..exceptions import DelegationAccessError
 
 TODAY = datetime.date.today()
 
@@ -21,9 +26,10 @@ def instruction(n=1):
             'esurat_disposition', f'instruction_{n:02d}'))
 
 
-class EsuratDispositionTestCase(ModuleTestCase):
+class EsuratDispositionTestCase(PolicyTestMixin, ModuleTestCase):
     "Test e-Surat disposition module"
     module = 'esurat_disposition'
+    policy_readme = Path(__file__).parents[1] / 'README.md'
 
     def setup_org(self):
         org = create_org()
@@ -35,6 +41,21 @@ class EsuratDispositionTestCase(ModuleTestCase):
         org.p_staff.reports_to = org.p_kasi
         org.p_staff.save()
         return org
+
+    def policy_fixture(self):
+        pool = Pool()
+        Delegation = pool.get('esurat.delegation')
+        org = self.setup_org()
+        letter = self.letter_to(org, org.p_kadis, unit=org.kominfo)
+        self.send(org.u_kadis, self.delivery(letter, org.p_kadis),
+            [org.p_kabid])
+        delegation, = Delegation.create([{
+                    'position': org.p_kadis.id,
+                    'delegate': org.u_kabid.id,
+                    'kind': 'plh', 'reason': 'leave',
+                    'start_date': TODAY,
+                    'end_date': TODAY + datetime.timedelta(days=5)}])
+        Delegation.request([delegation])
 
     def letter_to(self, org, position, unit=None, **values):
         pool = Pool()
@@ -226,6 +247,41 @@ class EsuratDispositionTestCase(ModuleTestCase):
             self.assertEqual(Disposition.search([]), [])
 
     @with_transaction()
+    def test_restricted_report_not_in_thread(self):
+        "The thread of a rahasia letter does not get the follow-up report"
+        pool = Pool()
+        Disposition = pool.get('esurat.disposition')
+        Channel = pool.get('ir.chat.channel')
+        org = self.setup_org()
+        letter = self.letter_to(
+            org, org.p_kadis, unit=org.kominfo,
+            confidentiality=reference('confidentiality_secret'),
+            subject="Pemeriksaan khusus")
+        to_kabid, = self.send(
+            org.u_kadis, self.delivery(letter, org.p_kadis), [org.p_kabid])
+        with as_user(org.u_kabid):
+            Disposition.write(
+                [Disposition(to_kabid.id)],
+                {'report': "Pemeriksaan menemukan selisih kas"})
+            Disposition.done([Disposition(to_kabid.id)])
+        run_queue()
+        with Transaction().set_user(org.u_kadis.id):
+            thread = [m['content'] for m in Channel.get(
+                    f'esurat.letter,{letter.id}')]
+        self.assertTrue(any('***' in m for m in thread))
+        self.assertFalse(any('selisih' in m for m in thread))
+        self.assertEqual(
+            Disposition(to_kabid.id).report,
+            "Pemeriksaan menemukan selisih kas")
+
+        # Who may read the letter still finds it by its subject
+        with as_user(org.u_kabid):
+            found = Disposition.search(
+                [('letter.subject', 'ilike', '%Pemeriksaan%')])
+            self.assertIn(Disposition(to_kabid.id), found)
+            self.assertEqual(set(found), set(Disposition.search([])))
+
+    @with_transaction()
     def test_delegation_plh(self):
         "A Plh acts for the Kepala Dinas on leave; history keeps both"
         pool = Pool()
@@ -296,6 +352,104 @@ class EsuratDispositionTestCase(ModuleTestCase):
                 delivery, Disposition.search([('mine', '=', True)]))
         self.assertEqual(
             Disposition(to_kasi.id).from_title, "Plh. Kepala Dinas")
+
+    @with_transaction()
+    def test_delegation_hostile_client(self):
+        "Delegations: workflow fields, the delegate and the approver"
+        pool = Pool()
+        Delegation = pool.get('esurat.delegation')
+        org = self.setup_org()
+        week = TODAY + datetime.timedelta(days=7)
+        values = {
+            'position': org.p_kabid.id, 'delegate': org.u_kasi.id,
+            'kind': 'plh', 'reason': 'leave',
+            'start_date': TODAY, 'end_date': week}
+        count = Delegation.search_count([])
+        with as_user(org.u_kabid):
+            # Born approved, or with its own approver: refused before
+            # anything is stored
+            for forged in [
+                    {'state': 'approved'},
+                    {'approver_position': org.p_kabid.id},
+                    {'approved_by': org.u_kabid.id},
+                    ]:
+                with self.subTest(forged=forged):
+                    with self.assertRaises(FieldReadonlyError):
+                        Delegation.create([{**values, **forged}])
+            self.assertEqual(Delegation.search_count([]), count)
+            delegation, = Delegation.create([values])
+            with self.assertRaises(FieldReadonlyError):
+                Delegation.write([delegation], {
+                        'approver_position': org.p_kabid.id})
+        # The delegate changes nothing of its delegation, even a draft
+        with as_user(org.u_kasi):
+            for changes in [
+                    {'end_date': TODAY + datetime.timedelta(days=90)},
+                    {'position': org.p_kadis.id},
+                    {'note': "Diperpanjang"},
+                    ]:
+                with self.subTest(changes=changes):
+                    with self.assertRaises(DelegationAccessError):
+                        Delegation.write([Delegation(delegation.id)], changes)
+        with as_user(org.u_kabid):
+            Delegation.request([delegation])
+        delegation = Delegation(delegation.id)
+        self.assertEqual(
+            (delegation.end_date, delegation.position, delegation.note),
+            (week, org.p_kabid, None))
+        # The server chose the head of the agency
+        self.assertEqual(delegation.approver_position, org.p_kadis)
+        with as_user(org.u_kasi):
+            with self.assertRaises(DelegationAccessError):
+                Delegation.approve([Delegation(delegation.id)])
+        self.assertEqual(Delegation(delegation.id).state, 'requested')
+        with as_user(org.u_kadis):
+            Delegation.approve([Delegation(delegation.id)])
+        self.assertEqual(Delegation(delegation.id).state, 'active')
+
+    @with_transaction()
+    def test_delegation_approved_only_by_the_approver(self):
+        "Neither the delegate acting as approver nor an assistant approves"
+        pool = Pool()
+        Delegation = pool.get('esurat.delegation')
+        org = self.setup_org()
+        week = TODAY + datetime.timedelta(days=7)
+        # The Kasi assists (a.n.) the Kepala Dinas
+        assistant, = Delegation.create([{
+                    'position': org.p_kadis.id, 'delegate': org.u_kasi.id,
+                    'kind': 'assistant', 'reason': 'assistance',
+                    'start_date': TODAY, 'end_date': week}])
+        Delegation.request([assistant])
+        with as_user(org.u_sekda):
+            Delegation.approve([Delegation(assistant.id)])
+        self.assertEqual(Delegation(assistant.id).state, 'active')
+        # The Kabid asks for the Kepala Dinas himself as its Plh: he would
+        # approve his own delegation
+        with as_user(org.u_kabid):
+            own, = Delegation.create([{
+                        'position': org.p_kabid.id,
+                        'delegate': org.u_kadis.id, 'kind': 'plh',
+                        'reason': 'leave', 'start_date': TODAY,
+                        'end_date': week}])
+            Delegation.request([own])
+        self.assertEqual(Delegation(own.id).approver_position, org.p_kadis)
+        for user, error in [
+                (org.u_kadis, DelegationAccessError),
+                (org.u_kasi, DelegationAccessError),
+                (org.u_staff, AccessError),
+                ]:
+            with self.subTest(user=user.login), as_user(user):
+                with self.assertRaises(error):
+                    Delegation.approve([Delegation(own.id)])
+        self.assertEqual(Delegation(own.id).state, 'requested')
+        # Nobody names itself as delegate, administrators included
+        with as_user(org.u_operator):
+            with self.assertRaises(DelegationAccessError):
+                Delegation.create([{
+                            'position': org.p_kasi.id,
+                            'delegate': org.u_operator.id, 'kind': 'plh',
+                            'reason': 'leave',
+                            'start_date': week, 'end_date': week}])
 
     @with_transaction()
     def test_main_operator_records_leader_disposition(self):
@@ -405,6 +559,326 @@ class EsuratDispositionTestCase(ModuleTestCase):
             ('kabid_aptika@sukamajukab.go.id',
                 "New letter or disposition from Kepala Dinas"), subjects)
         self.assertTrue(all(m.state == 'sent' for m in Mail.search([])))
+
+    # Hostile clients ---------------------------------------------------
+
+    def dispose_session(self, user, record, data, start=True):
+        """Run Dispose on record as user over the calls the client makes:
+        the start view (unless start is False), then send with data laid
+        over what the start view gave"""
+        pool = Pool()
+        Dispose = pool.get('esurat.disposition.dispose', type='wizard')
+        with as_user(user), Transaction().set_context(
+                active_model=record.__name__, active_id=record.id,
+                active_ids=[record.id]):
+            session_id, _, _ = Dispose.create()
+            # Like the RPC of execute: the wizard checks access itself
+            with without_check_access():
+                values = {}
+                if start:
+                    defaults = Dispose.execute(
+                        session_id, {}, 'start')['view']['defaults']
+                    values = {
+                        k: v for k, v in defaults.items() if '.' not in k}
+                values.update(data)
+                Dispose.execute(session_id, {'start': values}, 'send')
+
+    def forged_value(self, name, field, disposition, targets):
+        "A value of field's type other than disposition's"
+        current = getattr(disposition, name)
+        if field._type == 'many2one':
+            return targets[field.model_name]
+        if field._type in {'char', 'text'}:
+            return "Palsu"
+        if field._type == 'integer':
+            return 99
+        if field._type == 'boolean':
+            return not current
+        if field._type == 'date':
+            return TODAY + datetime.timedelta(days=30)
+        if field._type in {'datetime', 'timestamp'}:
+            return datetime.datetime(2020, 1, 1)
+        if field._type == 'selection':
+            return next(v for v, _ in field.selection if v != current)
+        if field._type == 'many2many':
+            return [('add', [instruction(1).id])]
+        if field._type == 'one2many':
+            return [('add', [targets['esurat.disposition']])]
+        self.fail(f"No forged value for {name} ({field._type})")
+
+    @with_transaction()
+    def test_recipient_writes_only_the_report(self):
+        "The recipient writes no workflow field, only the report at work"
+        pool = Pool()
+        Disposition = pool.get('esurat.disposition')
+        Letter = pool.get('esurat.letter')
+        org = self.setup_org()
+        letter = self.letter_to(org, org.p_kadis, unit=org.kominfo)
+        secret = self.letter_to(
+            org, org.p_kadinkes, unit=org.dinkes, sender_number='R-9',
+            confidentiality=reference('confidentiality_secret'),
+            subject="Pemeriksaan khusus Dinkes")
+        to_kabid, = self.send(
+            org.u_kadis, self.delivery(letter, org.p_kadis), [org.p_kabid],
+            deadline=TODAY + datetime.timedelta(days=5))
+        other = self.delivery(secret, org.p_kadinkes)
+        targets = {
+            'esurat.letter': secret.id,
+            'esurat.disposition': other.id,
+            'esurat.position': org.p_kadinkes.id,
+            'res.user': org.u_kadinkes.id,
+            }
+        report_fields = {'report', 'report_file', 'report_file_name'}
+        names = [n for n, f in Disposition._fields.items()
+            if not hasattr(f, 'getter')
+            and n not in report_fields | {
+                'id', 'create_uid', 'create_date', 'write_uid',
+                'write_date'}]
+        with as_user(org.u_kabid):
+            Disposition.mark_read([Disposition(to_kabid.id)])
+        before = Disposition.read([to_kabid.id, other.id], names)
+        with as_user(org.u_kabid):
+            for name in names:
+                value = self.forged_value(
+                    name, Disposition._fields[name], to_kabid, targets)
+                with self.subTest(field=name):
+                    with self.assertRaises(AccessError):
+                        Disposition.write(
+                            [Disposition(to_kabid.id)], {name: value})
+            self.assertEqual(
+                Letter.search([('id', '=', secret.id)]), [])
+            # What the form lets them write while working on it
+            Disposition.write(
+                [Disposition(to_kabid.id)], {'report': "Sudah dikerjakan"})
+        self.assertEqual(Disposition.read([to_kabid.id, other.id], names),
+            before)
+        self.assertEqual(Disposition(to_kabid.id).report, "Sudah dikerjakan")
+        with as_user(org.u_kabid):
+            Disposition.done([Disposition(to_kabid.id)])
+            with self.assertRaises(AccessError):
+                Disposition.write(
+                    [Disposition(to_kabid.id)], {'report': "Diubah"})
+        # Nor on a recalled item
+        to_kasi, = self.send(
+            org.u_kadis, self.delivery(letter, org.p_kadis), [org.p_kasi])
+        with as_user(org.u_kadis):
+            Disposition.recall([Disposition(to_kasi.id)])
+        with as_user(org.u_kasi):
+            with self.assertRaises(AccessError):
+                Disposition.write(
+                    [Disposition(to_kasi.id)], {'report': "Ditarik"})
+        self.assertEqual(
+            (Disposition(to_kabid.id).report, Disposition(to_kasi.id).report),
+            ("Sudah dikerjakan", None))
+
+    @with_transaction()
+    def test_report_file_sniffed(self):
+        "The report's attachment is a real PDF, JPG or PNG"
+        pool = Pool()
+        Disposition = pool.get('esurat.disposition')
+        from trytond.modules.esurat_base.exceptions import (
+            FileValidationError)
+        from trytond.modules.esurat_base.tests.tools import pdf_bytes
+        org = self.setup_org()
+        letter = self.letter_to(org, org.p_kadis, unit=org.kominfo)
+        to_kabid, = self.send(
+            org.u_kadis, self.delivery(letter, org.p_kadis), [org.p_kabid])
+        with as_user(org.u_kabid):
+            Disposition.mark_read([Disposition(to_kabid.id)])
+            with self.assertRaises(FileValidationError):
+                Disposition.write([Disposition(to_kabid.id)], {
+                        'report_file': b'MZ\x90\x00' + b'\x00' * 500,
+                        'report_file_name': 'laporan.pdf'})
+            self.assertIsNone(Disposition(to_kabid.id).report_file)
+            Disposition.write([Disposition(to_kabid.id)], {
+                    'report_file': pdf_bytes(),
+                    'report_file_name': 'laporan.exe'})
+        self.assertEqual(
+            Disposition(to_kabid.id).report_file_name, 'laporan.pdf')
+
+    @with_transaction()
+    def test_dispositions_not_created_by_clients(self):
+        "No disposition nor instruction link is made or changed by a client"
+        pool = Pool()
+        Disposition = pool.get('esurat.disposition')
+        Link = pool.get('esurat.disposition-esurat.disposition.instruction')
+        org = self.setup_org()
+        letter = self.letter_to(org, org.p_kadis, unit=org.kominfo)
+        to_kabid, = self.send(
+            org.u_kadis, self.delivery(letter, org.p_kadis), [org.p_kabid])
+        count = Disposition.search([], count=True)
+        link, = Link.search([('disposition', '=', to_kabid.id)])
+        for user in [org.u_kabid, org.u_kadis, org.u_operator,
+                org.u_superadmin]:
+            with self.subTest(user=user.login), as_user(user):
+                with self.assertRaises(AccessError):
+                    Disposition.create([{
+                                'letter': letter.id,
+                                'kind': 'disposition',
+                                'from_position': org.p_kadis.id,
+                                'from_title': "Kepala Dinas",
+                                'to_position': org.p_kabid.id,
+                                }])
+                with self.assertRaises(AccessError):
+                    Disposition.copy([Disposition(to_kabid.id)])
+                with self.assertRaises(AccessError):
+                    Link.create([{
+                                'disposition': to_kabid.id,
+                                'instruction': instruction(2).id}])
+        with as_user(org.u_kabid):
+            with self.assertRaises(AccessError):
+                Link.write([Link(link.id)], {'instruction': instruction(1).id})
+            with self.assertRaises(AccessError):
+                Link.delete([Link(link.id)])
+        self.assertEqual(Disposition.search([], count=True), count)
+        self.assertEqual(
+            Disposition(to_kabid.id).instructions, (instruction(5),))
+
+    @with_transaction()
+    def test_dispose_wizard_revalidates(self):
+        "Parent, recorded, from and to sent to Dispose are checked again"
+        pool = Pool()
+        Disposition = pool.get('esurat.disposition')
+        Letter = pool.get('esurat.letter')
+        Position = pool.get('esurat.position')
+        Dispose = pool.get('esurat.disposition.dispose', type='wizard')
+        org = self.setup_org()
+        umum = create_user(
+            'umum', "Operator Umum", org.setda,
+            ['group_esurat_main_operator'])
+        setda_letter = self.letter_to(org, org.p_sekda)
+        own_letter = self.letter_to(
+            org, org.p_kadis, unit=org.kominfo, sender_number='K-1')
+        secret = self.letter_to(
+            org, org.p_sekda, sender_number='R-1',
+            confidentiality=reference('confidentiality_secret'))
+        to_sekda = self.delivery(setda_letter, org.p_sekda)
+        to_kadis = self.delivery(own_letter, org.p_kadis)
+        forged = {
+            'parent': to_sekda.id,
+            'from_position': org.p_sekda.id,
+            'recorded': True,
+            'to_positions': [org.p_kadis.id],
+            'instructions': [instruction(5).id],
+            }
+        # The issue's attack: an OPD operator records "a disposition from
+        # the Sekda" on a Setda letter it cannot read, to its agency
+        with self.assertRaises(AccessError):
+            self.dispose_session(
+                org.u_operator, own_letter, forged, start=False)
+        with self.assertRaises(AccessError):
+            self.dispose_session(org.u_operator, setda_letter, forged)
+        # The main operator may record for the Sekda, but on the letter it
+        # runs on only, and not on a rahasia letter
+        with self.assertRaises(AccessError):
+            self.dispose_session(umum, setda_letter, {
+                    'parent': to_kadis.id,
+                    'to_positions': [org.p_kadis.id]})
+        with self.assertRaises(AccessError):
+            self.dispose_session(umum, secret, {
+                    'to_positions': [org.p_kadis.id]})
+        # An official neither records nor borrows another item, position
+        # or authority
+        for data in [
+                {'recorded': True},
+                {'parent': to_sekda.id},
+                {'from_position': org.p_sekda.id},
+                {'to_positions': [org.p_kadinkes.id]},
+                {'instructions': [-1]},
+                ]:
+            with self.subTest(data=data):
+                with self.assertRaises(UserError):
+                    self.dispose_session(org.u_kadis, own_letter, {
+                            'to_positions': [org.p_kabid.id], **data})
+        with as_user(org.u_kadis), Transaction().set_context(
+                active_model='esurat.position', active_id=org.p_kabid.id,
+                active_ids=[org.p_kabid.id]):
+            session_id, _, _ = Dispose.create()
+            with self.assertRaises(AccessError), without_check_access():
+                Dispose.execute(session_id, {}, 'start')
+        self.assertEqual(
+            Disposition.search([('kind', '=', 'disposition')]), [])
+        with as_user(org.u_operator):
+            self.assertEqual(
+                Letter.search([('id', '=', setda_letter.id)]), [])
+        self.assertEqual(Position(org.p_kadis.id).level, 'agency_head')
+
+        # What the start view proposes goes through
+        self.dispose_session(
+            org.u_kadis, own_letter, {'to_positions': [org.p_kabid.id]})
+        disposition, = Disposition.search([('kind', '=', 'disposition')])
+        self.assertEqual(
+            (disposition.parent, disposition.to_position),
+            (to_kadis, org.p_kabid))
+
+    @with_transaction()
+    def test_dispose_start_changes_nothing(self):
+        "Opening and cancelling Dispose leaves the letter as it was"
+        pool = Pool()
+        Disposition = pool.get('esurat.disposition')
+        Letter = pool.get('esurat.letter')
+        Dispose = pool.get('esurat.disposition.dispose', type='wizard')
+        org = self.setup_org()
+        letter, = Letter.create([letter_values(org.kominfo, [org.p_kadis])])
+        Letter.register([letter])
+        with as_user(org.u_kadis), Transaction().set_context(
+                active_model='esurat.letter', active_id=letter.id,
+                active_ids=[letter.id]):
+            session_id, _, _ = Dispose.create()
+            with without_check_access():
+                defaults = Dispose.execute(
+                    session_id, {}, 'start')['view']['defaults']
+                Dispose.execute(session_id, {}, 'end')
+            Dispose.delete(session_id)
+        self.assertEqual(
+            (defaults['parent'], defaults['from_position']),
+            (None, org.p_kadis.id))
+        self.assertEqual(Letter(letter.id).state, 'registered')
+        self.assertEqual(
+            Disposition.search([('letter', '=', letter.id)]), [])
+
+        # Sending distributes it and disposes from the new delivery
+        self.dispose_session(
+            org.u_kadis, letter, {'to_positions': [org.p_kabid.id]})
+        self.assertEqual(Letter(letter.id).state, 'distributed')
+        disposition, = Disposition.search([
+                ('letter', '=', letter.id), ('kind', '=', 'disposition')])
+        self.assertEqual(
+            disposition.parent, self.delivery(letter, org.p_kadis))
+
+    @with_transaction()
+    def test_official_disposes_from_letter_form(self):
+        "The Dispose button of the letter works for the official"
+        pool = Pool()
+        Disposition = pool.get('esurat.disposition')
+        Letter = pool.get('esurat.letter')
+        Open = pool.get('esurat.disposition.open', type='wizard')
+        Dispose = pool.get('esurat.disposition.dispose', type='wizard')
+        org = self.setup_org()
+        letter = self.letter_to(org, org.p_kadis, unit=org.kominfo)
+        with as_user(org.u_kadis):
+            self.assertTrue(Letter.dispose([Letter(letter.id)]))
+        self.dispose_session(
+            org.u_kadis, letter, {'to_positions': [org.p_kabid.id]})
+        disposition, = Disposition.search([('kind', '=', 'disposition')])
+        # An operator opens an item of its agency from a list; it stays
+        # unread for its recipient
+        with as_user(org.u_operator), Transaction().set_context(
+                active_model='esurat.disposition', active_id=disposition.id,
+                active_ids=[disposition.id]):
+            session_id, _, _ = Open.create()
+            with without_check_access():
+                Open.execute(session_id, {}, 'start')
+        self.assertEqual(Disposition(disposition.id).state, 'sent')
+        # Someone without an e-Surat role runs neither
+        guest = create_user('tamu', "Tamu", org.kominfo)
+        for Wizard in [Dispose, Open]:
+            with self.subTest(wizard=Wizard.__name__):
+                with as_user(guest), Transaction().set_context(
+                        active_model='esurat.letter', active_id=letter.id,
+                        active_ids=[letter.id]):
+                    with self.assertRaises(AccessError):
+                        Wizard.create()
 
 
 del ModuleTestCase
