@@ -11,6 +11,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from trytond.modules.esurat_base.access import ClientWriteMixin
 from . import pades
 from .exceptions import SigningError
 
@@ -20,7 +21,7 @@ SIGNER_CACHE_SECONDS = 300
 _signers = {}
 
 
-class Authority(ModelSingleton, ModelSQL):
+class Authority(ClientWriteMixin, ModelSingleton, ModelSQL):
     """Development Certificate Authority
 
     Issues the certificates of the demo and the tests.  Its key is kept
@@ -69,7 +70,7 @@ class Authority(ModelSingleton, ModelSQL):
         return cls.get_ca().certificate_pem
 
 
-class Certificate(Workflow, ModelSQL, ModelView):
+class Certificate(ClientWriteMixin, Workflow, ModelSQL, ModelView):
     "Signing Certificate"
     __name__ = 'esurat.signing.certificate'
 
@@ -118,7 +119,8 @@ class Certificate(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def read(cls, ids, fields_names):
-        # The encrypted key never leaves the server
+        # The encrypted key never leaves the server; clients that read every
+        # field (proteus) get the others
         if Transaction().check_access:
             fields_names = [f for f in fields_names if f != 'key']
         return super().read(ids, fields_names)
@@ -220,6 +222,11 @@ class Request(Wizard):
         pool = Pool()
         Certificate = pool.get('esurat.signing.certificate')
         User = pool.get('res.user')
+        # Always for the calling user, who must hold or act for a position
+        user_id = Transaction().user
+        if not User.get_esurat_positions(user_id):
+            raise SigningError(gettext(
+                    'esurat_signing.msg_certificate_no_position'))
         if self.start.passphrase != self.start.confirmation:
             raise SigningError(gettext(
                     'esurat_signing.msg_passphrase_mismatch'))
@@ -227,6 +234,12 @@ class Request(Wizard):
             raise SigningError(gettext(
                     'esurat_signing.msg_passphrase_short'))
         with without_check_access():
-            Certificate.issue(
-                User(Transaction().user), self.start.passphrase)
+            Certificate.issue(User(user_id), self.start.passphrase)
         return 'end'
+
+    def _save(self):
+        # The session is stored in ir.session.wizard: the passphrase and its
+        # confirmation must never reach it
+        self.start.passphrase = None
+        self.start.confirmation = None
+        super()._save()

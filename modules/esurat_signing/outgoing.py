@@ -1,11 +1,15 @@
 import datetime
 import difflib
 
+from reportlab.platypus.doctemplate import LayoutError
+
 from trytond.i18n import gettext
 from trytond.model import (
-    ChatMixin, Index, ModelSQL, ModelView, Workflow, fields,
-    sequence_ordered)
-from trytond.modules.esurat_base.letter import LetterHeadingMixin
+    Index, ModelSQL, ModelView, Workflow, fields, sequence_ordered)
+from trytond.modules.esurat_base.access import ClientWriteMixin
+from trytond.modules.esurat_base.chat import LANGUAGE, ChatMixin
+from trytond.modules.esurat_base.letter import (
+    CONTENT_MASK, ContentChar, ContentText, LetterHeadingMixin)
 from trytond.modules.esurat_base.numbering import format_number
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -13,6 +17,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import render
+from .content import EXPORT_HIDDEN, RestrictedContentMixin
 from .exceptions import (
     OutgoingAccessError, OutgoingError, OutgoingValidationError)
 
@@ -21,10 +26,36 @@ VERSIONED = ('subject', 'body')
 # Fields only the workflow sets (readonly is not enforced by the server)
 PROTECTED = {
     'state', 'number', 'date', 'signature', 'cancel_reason', 'drafter'}
+# Longest texts, in characters: what fits the PDF's pages with room to spare
+# (a subject of 4 000 characters no longer fits a page of a decree)
+TEXT_SIZES = {
+    'subject': 500,
+    'enclosures': 250,
+    'addressee_text': 2000,
+    }
+RECIPIENT_SIZES = {
+    'name': 250,
+    'address': 1000,
+    'email': 320,
+    }
+
+
+def _check_text_sizes(Model, sizes, vlist):
+    """Refuse texts longer than sizes with a short message, before Tryton's
+    own, which quotes the whole text"""
+    for values in vlist:
+        for name, size in sizes.items():
+            value = values.get(name)
+            if isinstance(value, str) and len(value) > size:
+                raise OutgoingValidationError(gettext(
+                        'esurat_signing.msg_text_too_long',
+                        field=Model.__names__(name)['field'],
+                        size=size, length=len(value)))
 
 
 class Outgoing(
-        LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
+        RestrictedContentMixin, ClientWriteMixin, LetterHeadingMixin, Workflow,
+        ChatMixin, ModelSQL, ModelView):
     "Outgoing Letter"
     __name__ = 'esurat.outgoing'
     _rec_name = 'subject'
@@ -33,6 +64,7 @@ class Outgoing(
     _heading_states = _states
     _text_states = {
         'readonly': ~Eval('state').in_(['draft', 'in_approval']),
+        'invisible': EXPORT_HIDDEN,
         }
     signer_position = fields.Many2One(
         'esurat.position', "Signer", required=True, ondelete='RESTRICT',
@@ -53,12 +85,16 @@ class Outgoing(
     drafter_positions = fields.Function(
         fields.Many2Many('esurat.position', None, None, "My Positions"),
         'get_drafter_positions')
-    subject = fields.Char("Subject", required=True, states=_text_states)
-    body = fields.Text("Body", required=True, states=_text_states)
+    subject = ContentChar(
+        "Subject", required=True, size=TEXT_SIZES['subject'],
+        states=_text_states)
+    body = ContentText("Body", required=True, states=_text_states)
     enclosures = fields.Char(
-        "Enclosures", states=_states, help="e.g. \"1 (satu) berkas\"")
+        "Enclosures", size=TEXT_SIZES['enclosures'], states=_states,
+        help="e.g. \"1 (satu) berkas\"")
     addressee_text = fields.Text(
-        "Addressee Block", states=_states,
+        "Addressee Block", size=TEXT_SIZES['addressee_text'],
+        states=_states,
         help="As printed after \"Yth.\"; "
         "empty to list the recipients below.")
     recipients = fields.One2Many(
@@ -90,10 +126,14 @@ class Outgoing(
     signature = fields.Many2One(
         'esurat.signature', "Signature", readonly=True, ondelete='RESTRICT')
     signed_pdf = fields.Function(
-        fields.Binary("Signed PDF", filename='signed_pdf_name'),
+        fields.Binary(
+            "Signed PDF", filename='signed_pdf_name',
+            states={'invisible': EXPORT_HIDDEN}),
         'get_signed_pdf')
     signed_pdf_name = fields.Function(
         fields.Char("Signed PDF Name"), 'get_signed_pdf')
+    content_hidden = fields.Function(
+        fields.Boolean("Content Hidden"), 'get_content_hidden')
     cancel_reason = fields.Text("Cancellation Reason", readonly=True)
     state = fields.Selection([
             ('draft', "Draft"),
@@ -215,9 +255,10 @@ class Outgoing(
         return result
 
     def get_rec_name(self, name):
+        subject = CONTENT_MASK if self.content_hidden else self.subject
         if self.number:
-            return f'{self.number} - {self.subject}'
-        return self.subject
+            return f'{self.number} - {subject}'
+        return subject
 
     @classmethod
     def get_to_act(cls, outgoings, name):
@@ -250,6 +291,58 @@ class Outgoing(
                 return self.signature.pdf
             return self.signature.file_name
 
+    # Confidentiality (see content.py) ----------------------------------
+
+    _content_fields = {'subject', 'body', 'signed_pdf'}
+    _content_outgoing = None
+
+    @classmethod
+    def content_domain(cls, prefix=''):
+        """Domain of the outgoing letters whose content the current user may
+        see: not restricted, or the user is on them (drafter, a position of
+        the route, signer or a.n., addressee)"""
+        pool = Pool()
+        Position = pool.get('esurat.position')
+        User = pool.get('res.user')
+        positions = User.get_esurat_positions()
+        with without_check_access():
+            headed = [p.unit.id for p in Position.browse(positions)
+                if p.unit and p.unit.head_position() == p]
+        return ['OR',
+            (f'{prefix}confidentiality.restricted', '=', False),
+            (f'{prefix}drafter', '=', Transaction().user),
+            (f'{prefix}signer_position', 'in', positions),
+            (f'{prefix}on_behalf', 'in', positions),
+            (f'{prefix}approvals.position', 'in', positions),
+            (f'{prefix}recipients.position', 'in', positions),
+            (f'{prefix}recipients.unit', 'in', headed),
+            ]
+
+    @classmethod
+    def hidden_outgoing_ids(cls, ids):
+        "Ids among ids of the restricted letters the current user is not on"
+        if not ids:
+            return set()
+        with without_check_access():
+            restricted = {o.id for o in cls.search([
+                        ('id', 'in', list(ids)),
+                        ('confidentiality.restricted', '=', True),
+                        ], order=[])}
+            if not restricted:
+                return set()
+            visible = {o.id for o in cls.search([
+                        ('id', 'in', list(restricted)),
+                        cls.content_domain(),
+                        ], order=[])}
+        return restricted - visible
+
+    @property
+    def safe_name(self):
+        "How messages name the letter: never by the subject of a rahasia one"
+        if self.confidentiality and self.confidentiality.restricted:
+            return self.number or CONTENT_MASK
+        return self.rec_name
+
     # Route -------------------------------------------------------------
 
     def proposed_route(self):
@@ -266,9 +359,23 @@ class Outgoing(
             chain = [p for p in chain if p.agency == agency]
         return chain + [self.signer_position]
 
+    def check_route_editable(self):
+        "The route and the recipients change only in a draft, by its drafter"
+        user_id = Transaction().user
+        if self.state != 'draft' or (user_id
+                and (not self.drafter or self.drafter.id != user_id)):
+            raise OutgoingAccessError(gettext(
+                    'esurat_signing.msg_outgoing_route_locked'))
+
     @classmethod
     @ModelView.button
     def propose_route(cls, outgoings):
+        for outgoing in outgoings:
+            outgoing.check_route_editable()
+        cls._propose_route(outgoings)
+
+    @classmethod
+    def _propose_route(cls, outgoings):
         pool = Pool()
         Approval = pool.get('esurat.outgoing.approval')
         for outgoing in outgoings:
@@ -288,7 +395,7 @@ class Outgoing(
                 or any(a.kind == 'sign' for a in approvals[:-1])):
             raise OutgoingError(gettext(
                     'esurat_signing.msg_outgoing_route_invalid',
-                    outgoing=self.rec_name,
+                    outgoing=self.safe_name,
                     signer=self.signer_position.rec_name))
 
     # Workflow ----------------------------------------------------------
@@ -307,8 +414,9 @@ class Outgoing(
         Version = pool.get('esurat.outgoing.version')
         for outgoing in outgoings:
             if not outgoing.approvals:
-                cls.propose_route([outgoing])
+                cls._propose_route([outgoing])
                 outgoing = cls(outgoing.id)
+            outgoing.check_sizes()
             outgoing.check_route()
             Approval.write(list(outgoing.approvals), {
                     'state': 'waiting', 'acted_by': None, 'acted_as': None,
@@ -344,18 +452,18 @@ class Outgoing(
         if not approval or approval.kind != kind:
             raise OutgoingError(gettext(
                     'esurat_signing.msg_outgoing_not_at_step',
-                    outgoing=self.rec_name))
+                    outgoing=self.safe_name))
         if user_id:
             if not User.acts_as(approval.position, user_id):
                 raise OutgoingAccessError(gettext(
                         'esurat_signing.msg_outgoing_not_yours',
-                        outgoing=self.rec_name,
+                        outgoing=self.safe_name,
                         position=approval.position.rec_name))
             delegated = Delegation.delegated_positions(user_id)
             if delegated.get(approval.position.id) == 'assistant':
                 raise OutgoingAccessError(gettext(
                         'esurat_signing.msg_outgoing_assistant',
-                        outgoing=self.rec_name))
+                        outgoing=self.safe_name))
         return approval
 
     @classmethod
@@ -424,20 +532,29 @@ class Outgoing(
     @without_check_access
     @Workflow.transition('cancelled')
     def do_cancel(cls, outgoings, reason):
-        "Cancel with a recorded reason; a signed letter only by its signer"
+        """Cancel with a recorded reason: a signed letter only by who acts
+        for the position it was signed for (its holder, Plh or Plt), a draft
+        also by its drafter; no administrator overrules them"""
         pool = Pool()
         Signature = pool.get('esurat.signature')
-        User = pool.get('res.user')
         user_id = Transaction().user
+        reason = (reason or '').strip()
+        if not reason:
+            raise OutgoingValidationError(gettext(
+                    'esurat_signing.msg_outgoing_cancel_reason'))
         for outgoing in outgoings:
-            allowed = (User.acts_as(outgoing.signer_position)
-                if outgoing.state == 'signed'
-                else outgoing.drafter and outgoing.drafter.id == user_id
-                or User.acts_as(outgoing.signer_position))
-            if user_id and not (allowed or User.is_esurat_administrator()):
+            if outgoing.state == 'signed':
+                allowed = cls._acts_for(
+                    outgoing.signature.position if outgoing.signature
+                    else outgoing.signer_position, user_id)
+            else:
+                allowed = (
+                    outgoing.drafter and outgoing.drafter.id == user_id
+                    or cls._acts_for(outgoing.signer_position, user_id))
+            if user_id and not allowed:
                 raise OutgoingAccessError(gettext(
                         'esurat_signing.msg_outgoing_cancel_right',
-                        outgoing=outgoing.rec_name))
+                        outgoing=outgoing.safe_name))
         cls.write(outgoings, {'cancel_reason': reason})
         signatures = [o.signature for o in outgoings if o.signature]
         if signatures:
@@ -446,6 +563,21 @@ class Outgoing(
         for outgoing in outgoings:
             outgoing.chat_post(
                 'esurat_signing.msg_outgoing_cancelled_chat', reason=reason)
+
+    @staticmethod
+    def _acts_for(position, user_id):
+        """Whether user_id acts for position today as its holder, Plh or
+        Plt; an assistant (a.n. delegation) does not"""
+        pool = Pool()
+        User = pool.get('res.user')
+        Delegation = pool.get('esurat.delegation')
+        Holding = pool.get('esurat.position.holding')
+        if not position or not User.acts_as(position, user_id):
+            return False
+        if position.id in Holding.user_positions(user_id):
+            return True
+        return Delegation.delegated_positions(user_id).get(
+            position.id) != 'assistant'
 
     @classmethod
     def assign_number(cls, outgoing, date):
@@ -470,6 +602,11 @@ class Outgoing(
         Certificate = pool.get('esurat.signing.certificate')
         Signature = pool.get('esurat.signature')
         approval = outgoing.pending_approval('sign')
+        # The route was checked at submission; the step stays the signer's
+        if approval.position != outgoing.signer_position:
+            raise OutgoingAccessError(gettext(
+                    'esurat_signing.msg_outgoing_sign_position',
+                    signer=outgoing.signer_position.rec_name))
         user = User(Transaction().user)
         certificate = Certificate.usable_for(user.id)
         signer = certificate.signer(passphrase)
@@ -478,20 +615,25 @@ class Outgoing(
         outgoing.number = cls.assign_number(outgoing, today)
         outgoing.date = today
         outgoing.save()
-        outgoing.signature = Signature.sign_document(
-            outgoing.render_data(user, approval.position), signer, {
-                'outgoing': outgoing.id,
-                'number': outgoing.number,
-                'date': today,
-                'subject': outgoing.subject,
-                'restricted': outgoing.confidentiality.restricted,
-                'signer': user.id,
-                'signer_name': user.name,
-                'signer_nip': user.nip,
-                'signer_title': title,
-                'position': approval.position.id,
-                'certificate': certificate.id,
-                })
+        try:
+            outgoing.signature = Signature.sign_document(
+                outgoing.render_data(user, approval.position), signer, {
+                    'outgoing': outgoing.id,
+                    'number': outgoing.number,
+                    'date': today,
+                    'subject': outgoing.subject,
+                    'restricted': outgoing.confidentiality.restricted,
+                    'signer': user.id,
+                    'signer_name': user.name,
+                    'signer_nip': user.nip,
+                    'signer_title': title,
+                    'position': approval.position.id,
+                    'certificate': certificate.id,
+                    })
+        except LayoutError:
+            # Some text too long for a page (older drafts, many recipients)
+            raise OutgoingValidationError(gettext(
+                    'esurat_signing.msg_outgoing_layout'))
         outgoing.save()
         approval.state = 'approved'
         approval.acted_by = user.id
@@ -581,28 +723,63 @@ class Outgoing(
             external=False):
         super().check_modification(
             mode, outgoings, values=values, external=external)
+        user_id = Transaction().user
         if mode == 'delete':
             for outgoing in outgoings:
-                if outgoing.state != 'draft' or outgoing.number:
+                if (outgoing.state != 'draft' or outgoing.number
+                        or outgoing.signature
+                        or (external and outgoing.drafter
+                            and outgoing.drafter.id != user_id)):
                     raise OutgoingAccessError(gettext(
                             'esurat_signing.msg_outgoing_no_delete',
-                            outgoing=outgoing.rec_name))
+                            outgoing=outgoing.safe_name))
         if mode == 'write' and external:
             for outgoing in outgoings:
                 if (outgoing.state in {'signed', 'cancelled'}
                         or set(values) & PROTECTED):
                     raise OutgoingAccessError(gettext(
                             'esurat_signing.msg_outgoing_signed_immutable',
-                            outgoing=outgoing.rec_name))
+                            outgoing=outgoing.safe_name))
                 if (outgoing.state == 'in_approval'
                         and set(values) - set(VERSIONED)):
                     raise OutgoingAccessError(gettext(
                             'esurat_signing.msg_outgoing_signed_immutable',
-                            outgoing=outgoing.rec_name))
+                            outgoing=outgoing.safe_name))
                 if outgoing.state == 'in_approval':
                     outgoing.pending_approval(
                         outgoing.current_approval.kind
                         if outgoing.current_approval else 'initial')
+
+    @classmethod
+    def create(cls, vlist):
+        _check_text_sizes(cls, TEXT_SIZES, vlist)
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        _check_text_sizes(
+            cls, TEXT_SIZES, [v for _, v in zip(actions, actions)])
+        super().write(*args)
+
+    def check_sizes(self):
+        "Refuse at submission the texts of drafts saved before the limits"
+        _check_text_sizes(self.__class__, TEXT_SIZES, [
+                {n: getattr(self, n) for n in TEXT_SIZES}])
+        _check_text_sizes(self.__class__.recipients.get_target(),
+            RECIPIENT_SIZES, [
+                {n: getattr(r, n) for n in RECIPIENT_SIZES}
+                for r in self.recipients])
+
+    @classmethod
+    def copy(cls, outgoings, default=None):
+        "A copy is a new draft, with nothing of the original's workflow"
+        default = default.copy() if default is not None else {}
+        for name in [
+                'number', 'date', 'signature', 'cancel_reason', 'versions']:
+            default.setdefault(name, None)
+        default.setdefault('state', 'draft')
+        return super().copy(outgoings, default=default)
 
     @classmethod
     def on_modification(cls, mode, outgoings, field_names=None):
@@ -616,7 +793,22 @@ class Outgoing(
                         outgoing, 'esurat_signing.msg_version_edited')
 
 
-class Recipient(sequence_ordered(), ModelSQL, ModelView):
+def _check_route_editable(records, values=None):
+    """Refuse a client's change to recipients or approval steps (records)
+    unless their letter, and the one they would move to, is a draft of the
+    user"""
+    pool = Pool()
+    Outgoing = pool.get('esurat.outgoing')
+    outgoings = {r.outgoing for r in records}
+    if values and values.get('outgoing') is not None:
+        outgoings.add(Outgoing(values['outgoing']))
+    for outgoing in outgoings:
+        outgoing.check_route_editable()
+
+
+class Recipient(
+        RestrictedContentMixin, ClientWriteMixin, sequence_ordered(),
+        ModelSQL, ModelView):
     "Outgoing Letter Recipient"
     __name__ = 'esurat.outgoing.recipient'
 
@@ -644,14 +836,16 @@ class Recipient(sequence_ordered(), ModelSQL, ModelView):
         help="The letter is addressed to the head of the unit and lands "
         "in its agency's inbox.")
     name = fields.Char(
-        "Name", states={
+        "Name", size=RECIPIENT_SIZES['name'], states={
             'required': Eval('kind') == 'external',
             'invisible': Eval('kind') != 'external',
             })
     address = fields.Text(
-        "Address", states={'invisible': Eval('kind') != 'external'})
+        "Address", size=RECIPIENT_SIZES['address'],
+        states={'invisible': Eval('kind') != 'external'})
     email = fields.Char(
-        "Email", states={'invisible': Eval('kind') != 'external'})
+        "Email", size=RECIPIENT_SIZES['email'],
+        states={'invisible': Eval('kind') != 'external'})
     delivery_state = fields.Selection([
             ('pending', "Pending"),
             ('delivered', "Delivered"),
@@ -673,15 +867,21 @@ class Recipient(sequence_ordered(), ModelSQL, ModelView):
     mail_state = fields.Function(
         fields.Selection('get_mail_states', "Email State"), 'get_delivery')
     signed_pdf = fields.Function(
-        fields.Binary("Signed PDF", filename='signed_pdf_name'),
+        fields.Binary(
+            "Signed PDF", filename='signed_pdf_name',
+            states={'invisible': EXPORT_HIDDEN}),
         'get_signed_pdf')
     signed_pdf_name = fields.Function(
         fields.Char("Signed PDF Name"), 'get_signed_pdf')
+    content_hidden = fields.Function(
+        fields.Boolean("Content Hidden"), 'get_content_hidden')
+
+    _content_fields = {'signed_pdf'}
+    _content_outgoing = 'outgoing'
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('outgoing')
         t = cls.__table__()
         cls._sql_indexes.add(
             Index(t,
@@ -717,6 +917,34 @@ class Recipient(sequence_ordered(), ModelSQL, ModelView):
 
     def get_signed_pdf(self, name):
         return self.outgoing.get_signed_pdf(name)
+
+    @classmethod
+    def create(cls, vlist):
+        _check_text_sizes(cls, RECIPIENT_SIZES, vlist)
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        _check_text_sizes(
+            cls, RECIPIENT_SIZES, [v for _, v in zip(actions, actions)])
+        super().write(*args)
+
+    @classmethod
+    def check_modification(cls, mode, recipients, values=None,
+            external=False):
+        super().check_modification(
+            mode, recipients, values=values, external=external)
+        if external:
+            _check_route_editable(recipients, values)
+
+    @classmethod
+    def copy(cls, recipients, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('delivery_state', 'pending')
+        default.setdefault('letter', None)
+        default.setdefault('mail', None)
+        return super().copy(recipients, default=default)
 
     @classmethod
     @ModelView.button
@@ -791,7 +1019,7 @@ class Recipient(sequence_ordered(), ModelSQL, ModelView):
                 outgoing = recipient.outgoing
                 mail, = Mail.enqueue(
                     [recipient.email], outgoing.rec_name,
-                    gettext('esurat_signing.msg_mail_body',
+                    gettext('esurat_signing.msg_mail_body', LANGUAGE,
                         number=outgoing.number, subject=outgoing.subject,
                         url=outgoing.signature.verify_url),
                     resource=outgoing,
@@ -809,7 +1037,7 @@ class Recipient(sequence_ordered(), ModelSQL, ModelView):
         cls.save(recipients)
 
 
-class Approval(ModelSQL, ModelView):
+class Approval(ClientWriteMixin, ModelSQL, ModelView):
     "Approval Step"
     __name__ = 'esurat.outgoing.approval'
 
@@ -841,7 +1069,6 @@ class Approval(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('outgoing')
         t = cls.__table__()
         cls._order = [('outgoing', 'DESC'), ('sequence', 'ASC'), ('id', 'ASC')]
         cls._sql_indexes.update({
@@ -868,8 +1095,27 @@ class Approval(ModelSQL, ModelView):
     def get_rec_name(self, name):
         return f'{self.sequence}. {self.position.rec_name}'
 
+    @classmethod
+    def check_modification(cls, mode, approvals, values=None,
+            external=False):
+        super().check_modification(
+            mode, approvals, values=values, external=external)
+        if external:
+            _check_route_editable(approvals, values)
 
-class Version(ModelSQL, ModelView):
+    @classmethod
+    def copy(cls, approvals, default=None):
+        "The steps of a copy start over"
+        default = default.copy() if default is not None else {}
+        default.setdefault('state', 'waiting')
+        for name in ['received_at', 'acted_at', 'acted_by', 'acted_as',
+                'note']:
+            default.setdefault(name, None)
+        return super().copy(approvals, default=default)
+
+
+class Version(
+        RestrictedContentMixin, ClientWriteMixin, ModelSQL, ModelView):
     "Text Version"
     __name__ = 'esurat.outgoing.version'
 
@@ -877,18 +1123,26 @@ class Version(ModelSQL, ModelView):
         'esurat.outgoing', "Outgoing Letter", required=True,
         ondelete='CASCADE', readonly=True)
     number = fields.Integer("Version", readonly=True)
-    subject = fields.Char("Subject", readonly=True)
-    body = fields.Text("Body", readonly=True)
+    subject = ContentChar(
+        "Subject", readonly=True, states={'invisible': EXPORT_HIDDEN})
+    body = ContentText(
+        "Body", readonly=True, states={'invisible': EXPORT_HIDDEN})
     author = fields.Many2One(
         'res.user', "Author", readonly=True, ondelete='RESTRICT')
     author_as = fields.Char("Author As", readonly=True)
     event = fields.Char("Event", readonly=True)
-    changes = fields.Function(fields.Text("Changes"), 'get_changes')
+    changes = fields.Function(
+        fields.Text("Changes", states={'invisible': EXPORT_HIDDEN}),
+        'get_changes')
+    content_hidden = fields.Function(
+        fields.Boolean("Content Hidden"), 'get_content_hidden')
+
+    _content_fields = {'subject', 'body', 'changes'}
+    _content_outgoing = 'outgoing'
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('outgoing')
         cls._order = [('outgoing', 'DESC'), ('number', 'DESC'), ('id', 'DESC')]
 
     @classmethod
@@ -992,6 +1246,12 @@ class Sign(Wizard):
         with without_check_access():
             Outgoing.do_sign(Outgoing(self.record.id), self.start.passphrase)
         return 'end'
+
+    def _save(self):
+        # The session is stored in ir.session.wizard, in the same
+        # transaction as the signature: the passphrase must not reach it
+        self.start.passphrase = None
+        super()._save()
 
 
 class CancelStart(ModelView):

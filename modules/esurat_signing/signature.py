@@ -7,14 +7,18 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 from trytond.url import http_base
 
+from trytond.modules.esurat_base.access import ClientWriteMixin
+from trytond.modules.esurat_base.letter import ContentChar
 from . import render
+from .content import EXPORT_HIDDEN, RestrictedContentMixin
 
 # 24 random bytes: 192 bits, 32 URL-safe characters; not guessable nor
 # enumerable, short enough for a QR code readable on a printed page
 TOKEN_BYTES = 24
 
 
-class Signature(ModelSQL, ModelView):
+class Signature(
+        RestrictedContentMixin, ClientWriteMixin, ModelSQL, ModelView):
     """Electronic Signature
 
     What was signed, by whom, as what and when, with the signed PDF, its
@@ -26,7 +30,8 @@ class Signature(ModelSQL, ModelView):
         ondelete='RESTRICT')
     number = fields.Char("Number", readonly=True)
     date = fields.Date("Date", readonly=True)
-    subject = fields.Char("Subject", readonly=True)
+    subject = ContentChar(
+        "Subject", readonly=True, states={'invisible': EXPORT_HIDDEN})
     restricted = fields.Boolean(
         "Restricted", readonly=True,
         help="The subject is withheld on the verification page.")
@@ -48,7 +53,8 @@ class Signature(ModelSQL, ModelView):
     signed_at = fields.DateTime("Signed At", readonly=True)
     pdf = fields.Binary(
         "Signed PDF", filename='file_name', file_id='pdf_id',
-        store_prefix='esurat', readonly=True)
+        store_prefix='esurat', readonly=True,
+        states={'invisible': EXPORT_HIDDEN})
     pdf_id = fields.Char("PDF ID", readonly=True)
     file_name = fields.Char("File Name", readonly=True)
     sha256 = fields.Char("SHA-256", readonly=True)
@@ -57,11 +63,16 @@ class Signature(ModelSQL, ModelView):
         fields.Char("Verification Address"), 'get_verify_url')
     cancelled = fields.Boolean("Cancelled", readonly=True)
     cancel_reason = fields.Text("Cancellation Reason", readonly=True)
+    content_hidden = fields.Function(
+        fields.Boolean("Content Hidden"), 'get_content_hidden')
+
+    # What a rahasia letter says (see content.py)
+    _content_fields = {'subject', 'pdf'}
+    _content_outgoing = 'outgoing'
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('outgoing')
         t = cls.__table__()
         cls._order = [('signed_at', 'DESC'), ('id', 'DESC')]
         cls._sql_constraints += [

@@ -1,13 +1,18 @@
 import datetime
+from contextlib import contextmanager
 from io import BytesIO
+from pathlib import Path
 
 from werkzeug.test import EnvironBuilder
 
 from trytond import config
 from trytond.exceptions import UserError
-from trytond.model.exceptions import AccessError
+from trytond.model.exceptions import AccessError, ValidationError
+from trytond.modules.esurat_base.exceptions import FieldReadonlyError
+from trytond.modules.esurat_base.tests.policy import PolicyTestMixin
 from trytond.modules.esurat_base.tests.tools import (
-    SMTPServer, as_user, create_user, read_form, reference, run_queue)
+    SMTPServer, as_user, create_user, load_indonesian, read_form, reference,
+    run_queue)
 from trytond.pool import Pool
 from trytond.protocols.wrappers import Request
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -20,14 +25,22 @@ from .tools import (
 TODAY = datetime.date.today()
 
 
-class EsuratSigningTestCase(ModuleTestCase):
+class EsuratSigningTestCase(PolicyTestMixin, ModuleTestCase):
     "Test e-Surat signing module"
     module = 'esurat_signing'
+    policy_readme = Path(__file__).parents[1] / 'README.md'
 
     @classmethod
     def setUpClass(cls):
         configure_signing()
         super().setUpClass()
+
+    def policy_fixture(self):
+        "A signed letter with a certificate, its steps and a recipient"
+        org = create_signing_org()
+        self.signed(org, recipients=[{
+                    'kind': 'external', 'name': "Direktur RSUD",
+                    'email': 'rsud@example.com'}])
 
     def draft(self, org, signer=None, recipients=(), **values):
         pool = Pool()
@@ -543,12 +556,554 @@ class EsuratSigningTestCase(ModuleTestCase):
         self.assertEqual(upload(pdf), {'error': 'too_large'})
 
         # A cancelled letter says so
-        pool.get('esurat.outgoing').do_cancel([outgoing], "Salah kirim")
+        with Transaction().set_user(org.u_kadis.id):
+            pool.get('esurat.outgoing').do_cancel([outgoing], "Salah kirim")
         page = routes._page(
             200, signature=Signature(signature.id), check=None, date='',
             signed_at='')
         self.assertIn("CANCELLED", page.get_data(as_text=True))
         self.assertIn("Salah kirim", page.get_data(as_text=True))
+
+    @with_transaction()
+    def test_delivery_in_indonesian(self):
+        """The email to an outside recipient and the thread entry, both
+        written by queued tasks, are in Indonesian"""
+        pool = Pool()
+        ChatMessage = pool.get('ir.chat.message')
+        load_indonesian()
+        org = create_signing_org()
+        outgoing = self.signed(org, recipients=[
+                {'kind': 'external', 'name': "PT Telekomunikasi",
+                    'email': 'surat@telkom.example'}])
+        email_uri = config.get('email', 'uri')
+        self.addCleanup(config.set, 'email', 'uri', email_uri)
+        with SMTPServer() as server:
+            config.set('email', 'uri', server.uri)
+            run_queue()
+        message, = server.messages
+        self.assertTrue(message.get_body().get_content().startswith(
+                "Terlampir surat yang telah ditandatangani secara "
+                f"elektronik nomor {outgoing.number} "))
+        self.assertIn(
+            f"Ditandatangani oleh {outgoing.signature.signer_title} "
+            f"dengan nomor {outgoing.number}.",
+            [m.content for m in ChatMessage.search([
+                        ('channel.resource', '=', str(outgoing))])])
+
+    # Hostile clients (issue 9) ------------------------------------------
+
+    @with_transaction(user=0)
+    def test_wizards(self):
+        "Wizards are well defined (as root: their groups are officials')"
+        super().test_wizards.__wrapped__(self)
+
+    def run_wizard(self, name, outgoing_or_none, *steps):
+        """Run wizard name as the client does: create a session, then
+        execute each (data, state) of steps; return the session id"""
+        pool = Pool()
+        Wizard = pool.get(name, type='wizard')
+        context = {}
+        if outgoing_or_none is not None:
+            record = outgoing_or_none
+            context = {
+                'active_model': record.__name__, 'active_id': record.id,
+                'active_ids': [record.id]}
+        with Transaction().set_context(context):
+            session_id, start, _ = Wizard.create()
+            Wizard.execute(session_id, {}, start)
+            for data, state in steps:
+                Wizard.execute(session_id, data, state)
+        return session_id
+
+    @contextmanager
+    def refused(self, exception):
+        """Assert the block raises exception and undo what it wrote before,
+        as the RPC layer rolls back a refused call"""
+        cursor = Transaction().connection.cursor()
+        cursor.execute('SAVEPOINT hostile')
+        try:
+            with self.assertRaises(exception):
+                yield
+        finally:
+            cursor.execute('ROLLBACK TO SAVEPOINT hostile')
+            cursor.execute('RELEASE SAVEPOINT hostile')
+            # The ids of the undone records are given again: forget them
+            for cache in Transaction().cache.values():
+                cache.clear()
+
+    def assert_not_stored(self, secret):
+        "secret is in no wizard session nor anywhere in the database"
+        cursor = Transaction().connection.cursor()
+        cursor.execute('SELECT data FROM ir_session_wizard')
+        for data, in cursor:
+            self.assertNotIn(secret, data or '')
+        connection = Transaction().connection
+        if hasattr(connection, 'iterdump'):
+            # SQLite: the whole database as SQL text
+            self.assertNotIn(secret, '\n'.join(connection.iterdump()))
+
+    @with_transaction()
+    def test_signature_records_never_written_by_clients(self):
+        """Nobody creates, writes or deletes a signature or a version: the
+        verification page cannot be made to call a forgery genuine"""
+        pool = Pool()
+        Signature = pool.get('esurat.signature')
+        Version = pool.get('esurat.outgoing.version')
+        org = create_signing_org()
+        outgoing = self.signed(org)
+        signature = outgoing.signature
+        before = Signature.read([signature.id], [
+                'subject', 'number', 'signer_title', 'sha256', 'token'])
+        draft = self.draft(org)
+        for user in [org.u_staff, org.u_kadis, org.u_operator,
+                org.u_superadmin]:
+            with self.subTest(user=user.login), as_user(user):
+                with self.assertRaises(AccessError):
+                    Signature.write([Signature(signature.id)], {
+                            'subject': "Palsu", 'signer_title': "Bupati",
+                            'sha256': '0' * 64})
+                with self.assertRaises(AccessError):
+                    Signature.create([{
+                                'outgoing': draft.id, 'number': '1/X/2026',
+                                'signer_title': "Bupati",
+                                'token': 'palsu', 'sha256': '0' * 64}])
+                with self.assertRaises(AccessError):
+                    Signature.delete([Signature(signature.id)])
+                version = outgoing.versions[0]
+                with self.assertRaises(AccessError):
+                    Version.write([Version(version.id)], {'body': "Palsu"})
+                with self.assertRaises(AccessError):
+                    Version.create([{
+                                'outgoing': draft.id, 'number': 9,
+                                'subject': "Palsu", 'body': "Palsu"}])
+                with self.assertRaises(AccessError):
+                    Version.delete([Version(version.id)])
+        self.assertEqual(Signature.read([signature.id], [
+                    'subject', 'number', 'signer_title', 'sha256', 'token']),
+            before)
+        self.assertEqual(Signature.search([('outgoing', '=', draft.id)]), [])
+        self.assertIsNone(draft.__class__(draft.id).signature)
+
+    @with_transaction()
+    def test_route_and_recipients_only_drafter_in_draft(self):
+        """The drafter edits route and recipients of a draft; nobody edits
+        them once submitted; workflow fields of a step are never a
+        client's"""
+        pool = Pool()
+        Approval = pool.get('esurat.outgoing.approval')
+        Recipient = pool.get('esurat.outgoing.recipient')
+        Outgoing = pool.get('esurat.outgoing')
+        org = create_signing_org()
+        outgoing = self.draft(org)
+        with as_user(org.u_staff):
+            Outgoing.propose_route([Outgoing(outgoing.id)])
+            recipient, = Recipient.create([{
+                        'outgoing': outgoing.id, 'kind': 'internal',
+                        'position': org.p_kadinkes.id}])
+            Recipient.write([recipient], {'is_copy': True})
+            step = Outgoing(outgoing.id).approvals[0]
+            Approval.write([step], {'position': org.p_sekdis.id})
+            Approval.write([step], {'position': org.p_kasi.id})
+            # A step the drafter approves itself
+            with self.assertRaises(FieldReadonlyError):
+                Approval.write([step], {'state': 'approved'})
+            with self.assertRaises(FieldReadonlyError):
+                Approval.write([step], {'acted_as': "Bupati"})
+            with self.refused(FieldReadonlyError):
+                Approval.create([{
+                            'outgoing': outgoing.id, 'sequence': 0,
+                            'position': org.p_kabid.id, 'kind': 'initial',
+                            'state': 'approved', 'acted_by': org.u_kabid.id,
+                            'acted_as': "Kepala Bidang"}])
+        # Another official on the route may not touch it
+        with as_user(org.u_kabid):
+            with self.assertRaises(AccessError):
+                Approval.write([step], {'position': org.p_kabid.id})
+            with self.assertRaises(AccessError):
+                Recipient.delete([recipient])
+        self.submit(org, outgoing)
+        outgoing = Outgoing(outgoing.id)
+        sign_step = outgoing.approvals[-1]
+        self.assertEqual(sign_step.position, org.p_kadis)
+        for user in [org.u_staff, org.u_kabid, org.u_kadis]:
+            with self.subTest(user=user.login), as_user(user):
+                with self.assertRaises(AccessError):
+                    Approval.write([Approval(sign_step.id)], {
+                            'position': org.p_kabid.id})
+                with self.refused(AccessError):
+                    Approval.create([{
+                                'outgoing': outgoing.id, 'sequence': 99,
+                                'position': org.p_kabid.id, 'kind': 'sign'}])
+                with self.assertRaises(AccessError):
+                    Approval.delete([Approval(sign_step.id)])
+                with self.refused(AccessError):
+                    Recipient.create([{
+                                'outgoing': outgoing.id, 'kind': 'internal',
+                                'position': org.p_sekda.id}])
+                with self.assertRaises(UserError):
+                    Outgoing.propose_route([Outgoing(outgoing.id)])
+        # Moving a step of another draft into this route is refused too
+        other = self.draft(org)
+        with as_user(org.u_staff):
+            other_recipient, = Recipient.create([{
+                        'outgoing': other.id, 'kind': 'internal',
+                        'position': org.p_kadinkes.id}])
+            with self.assertRaises(AccessError):
+                Recipient.write([other_recipient], {
+                        'outgoing': outgoing.id})
+        self.assertEqual(
+            [(a.position, a.state) for a in Outgoing(outgoing.id).approvals],
+            [(org.p_kasi, 'pending'), (org.p_kabid, 'waiting'),
+                (org.p_sekdis, 'waiting'), (org.p_kadis, 'waiting')])
+        self.assertEqual(Outgoing(outgoing.id).recipients, (recipient,))
+
+        # Signed: nothing of route, recipients, versions or signature moves
+        for user in [org.u_kasi, org.u_kabid, org.u_sekdis]:
+            self.approve(user, outgoing)
+        outgoing = self.sign(org.u_kadis, outgoing)
+        for user in [org.u_staff, org.u_kadis, org.u_superadmin]:
+            with self.subTest(user=user.login), as_user(user):
+                with self.assertRaises(AccessError):
+                    Approval.write([Approval(sign_step.id)], {
+                            'sequence': 5})
+                with self.assertRaises(AccessError):
+                    Recipient.write([Recipient(recipient.id)], {
+                            'is_copy': False})
+                with self.assertRaises(AccessError):
+                    Outgoing.write([Outgoing(outgoing.id)], {
+                            'recipients': [('delete', [recipient.id])]})
+
+    @with_transaction()
+    def test_sign_step_is_the_signers(self):
+        "Only who acts for the signer named on the letter signs it"
+        pool = Pool()
+        Approval = pool.get('esurat.outgoing.approval')
+        Certificate = pool.get('esurat.signing.certificate')
+        Outgoing = pool.get('esurat.outgoing')
+        org = create_signing_org()
+        Certificate.issue(org.u_kabid, PASSPHRASE)
+        outgoing = self.draft(org)
+        self.submit(org, outgoing)
+        for user in [org.u_kasi, org.u_kabid, org.u_sekdis]:
+            self.approve(user, outgoing)
+        # Even if the step were moved (server code only), the Kabid may
+        # not sign a letter named for the Kepala Dinas
+        sign_step = Outgoing(outgoing.id).approvals[-1]
+        Approval.write([sign_step], {'position': org.p_kabid.id})
+        with self.assertRaises(AccessError):
+            self.sign(org.u_kabid, outgoing)
+        outgoing = Outgoing(outgoing.id)
+        self.assertEqual(outgoing.state, 'in_approval')
+        self.assertIsNone(outgoing.number)
+        self.assertIsNone(outgoing.signature)
+
+    @with_transaction()
+    def test_certificate_key_never_leaves(self):
+        """No role reads, searches, orders or exports an encrypted key; an
+        operator sees its agency's certificates as metadata"""
+        pool = Pool()
+        Certificate = pool.get('esurat.signing.certificate')
+        Authority = pool.get('esurat.signing.authority')
+        org = create_signing_org()
+        certificate, = Certificate.search([('user', '=', org.u_kadis.id)])
+        for user in [org.u_operator, org.u_kadis, org.u_superadmin]:
+            with self.subTest(user=user.login), as_user(user):
+                with self.assertRaises(AccessError):
+                    Certificate.export_data(
+                        [Certificate(certificate.id)], ['key'])
+                with self.assertRaises(AccessError):
+                    Certificate.export_data_domain([], ['subject', 'key'])
+                with self.assertRaises(AccessError):
+                    Certificate.search([('key', 'like', '-----BEGIN%')])
+                with self.assertRaises(AccessError):
+                    Certificate.search([], order=[('key', 'ASC')])
+                data, = Certificate.read([certificate.id], [
+                        'key', 'subject', 'serial', 'certificate'])
+                self.assertNotIn('key', data)
+                self.assertIn('BEGIN CERTIFICATE', data['certificate'])
+                with self.assertRaises(AccessError):
+                    Authority.read([1], ['key'])
+                with self.assertRaises(AccessError):
+                    Certificate.write(
+                        [Certificate(certificate.id)], {'key': 'x'})
+        with as_user(org.u_operator):
+            self.assertIn(
+                certificate, Certificate.search([('subject', '!=', None)]))
+        with as_user(org.u_op_dinkes):
+            self.assertEqual(
+                Certificate.search([('id', '=', certificate.id)]), [])
+        # The signing code still reads it
+        self.assertIn('ENCRYPTED', Certificate(certificate.id).key)
+
+    @with_transaction()
+    def test_passphrase_never_stored(self):
+        """Signing and requesting a certificate through Wizard.execute leave
+        the passphrase in no session and nowhere in the database"""
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        Certificate = pool.get('esurat.signing.certificate')
+        org = create_signing_org()
+        outgoing = self.draft(org)
+        self.submit(org, outgoing)
+        for user in [org.u_kasi, org.u_kabid, org.u_sekdis]:
+            self.approve(user, outgoing)
+        with as_user(org.u_kadis):
+            # A client may send the passphrase with any step
+            self.run_wizard('esurat.outgoing.sign', outgoing,
+                ({'start': {'passphrase': PASSPHRASE}}, 'start'),
+                ({'start': {'passphrase': PASSPHRASE}}, 'sign'))
+        self.assertEqual(Outgoing(outgoing.id).state, 'signed')
+        new = 'kabid-baru-rahasia-2026'
+        with as_user(org.u_kabid):
+            self.run_wizard('esurat.signing.certificate.request', None,
+                ({'start': {'passphrase': new, 'confirmation': new}},
+                    'start'),
+                ({'start': {'passphrase': new, 'confirmation': new}},
+                    'issue'))
+            certificate, = Certificate.search(
+                [('user', '=', org.u_kabid.id)])
+        self.assertTrue(certificate.signer(new))
+        self.assert_not_stored(PASSPHRASE)
+        self.assert_not_stored(new)
+
+    @with_transaction()
+    def test_certificate_request_by_officials(self):
+        """Officials request their own certificate through the wizard, which
+        others may not run; an official without a position gets none"""
+        pool = Pool()
+        Certificate = pool.get('esurat.signing.certificate')
+        org = create_signing_org()
+        passphrase = 'kabid-aptika-2026'
+        step = ({'start': {
+                        'passphrase': passphrase,
+                        'confirmation': passphrase}}, 'issue')
+        with as_user(org.u_kabid):
+            self.run_wizard(
+                'esurat.signing.certificate.request', None, step)
+            certificate, = Certificate.search([])
+        self.assertEqual(certificate.user, org.u_kabid)
+        for user in [org.u_staff, org.u_operator, org.u_superadmin]:
+            with self.subTest(user=user.login), as_user(user):
+                with self.assertRaises(AccessError):
+                    self.run_wizard(
+                        'esurat.signing.certificate.request', None, step)
+        newcomer = create_user(
+            'pejabat_baru', "Pejabat Baru", org.bidang,
+            ['group_esurat_official'])
+        with as_user(newcomer), self.assertRaises(UserError):
+            self.run_wizard('esurat.signing.certificate.request', None, step)
+        self.assertEqual(
+            Certificate.search([('user', '=', newcomer.id)]), [])
+
+    @with_transaction()
+    def test_cancel_signed_only_by_signer(self):
+        """A signed letter is cancelled by who acts for its signer, with a
+        reason; not by the drafter, an operator or the super admin"""
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        Delegation = pool.get('esurat.delegation')
+        org = create_signing_org()
+        outgoing = self.signed(org)
+        for user in [org.u_staff, org.u_operator, org.u_superadmin]:
+            with self.subTest(user=user.login), as_user(user):
+                with self.assertRaises(AccessError):
+                    Outgoing.do_cancel([Outgoing(outgoing.id)], "Salah")
+                with self.assertRaises(AccessError):
+                    self.run_wizard('esurat.outgoing.cancel', outgoing,
+                        ({'start': {'reason': "Salah"}}, 'cancel'))
+        with as_user(org.u_kadis):
+            for reason in ['', '   ', None]:
+                with self.assertRaises(ValidationError):
+                    Outgoing.do_cancel([Outgoing(outgoing.id)], reason)
+        outgoing = Outgoing(outgoing.id)
+        self.assertEqual(outgoing.state, 'signed')
+        self.assertFalse(outgoing.signature.cancelled)
+        # The Plh of the Kepala Dinas acts for the signer today
+        Delegation.create([{
+                    'position': org.p_kadis.id, 'delegate': org.u_sekdis.id,
+                    'kind': 'plh', 'reason': 'leave',
+                    'start_date': TODAY, 'end_date': TODAY,
+                    'state': 'active'}])
+        with as_user(org.u_sekdis):
+            self.run_wizard('esurat.outgoing.cancel', outgoing,
+                ({'start': {'reason': "Salah alamat"}}, 'cancel'))
+        outgoing = Outgoing(outgoing.id)
+        self.assertEqual(outgoing.state, 'cancelled')
+        self.assertEqual(outgoing.signature.cancel_reason, "Salah alamat")
+
+    @with_transaction()
+    def test_copy_is_a_fresh_draft(self):
+        """A copy of a signed letter has nothing of its workflow; cancelling
+        it leaves the original alone"""
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        org = create_signing_org()
+        outgoing = self.signed(org, recipients=[{
+                    'kind': 'internal', 'position': org.p_kadinkes.id}])
+        run_queue()
+        with as_user(org.u_staff):
+            with self.assertRaises(FieldReadonlyError):
+                Outgoing.copy([Outgoing(outgoing.id)], default={
+                        'number': outgoing.number})
+            copy, = Outgoing.copy([Outgoing(outgoing.id)])
+        copy = Outgoing(copy.id)
+        self.assertEqual(copy.state, 'draft')
+        self.assertEqual(
+            [copy.number, copy.date, copy.signature, copy.cancel_reason],
+            [None, None, None, None])
+        self.assertEqual(copy.versions, ())
+        self.assertEqual(
+            {(a.state, a.acted_by, a.acted_as, a.acted_at, a.received_at)
+                for a in copy.approvals},
+            {('waiting', None, None, None, None)})
+        self.assertEqual(
+            [(r.delivery_state, r.letter) for r in copy.recipients],
+            [('pending', None)])
+        # The copy is the drafter's to delete or cancel
+        with as_user(org.u_staff):
+            Outgoing.do_cancel([copy], "Tidak jadi")
+        outgoing = Outgoing(outgoing.id)
+        self.assertEqual(outgoing.state, 'signed')
+        self.assertFalse(outgoing.signature.cancelled)
+        self.assertIsNone(outgoing.cancel_reason)
+
+    @with_transaction()
+    def test_rahasia_outgoing_masked(self):
+        """Subject, body, versions and signature of a rahasia letter are
+        masked for those not on it, on read, search, order and export"""
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        Version = pool.get('esurat.outgoing.version')
+        Signature = pool.get('esurat.signature')
+        Recipient = pool.get('esurat.outgoing.recipient')
+        org = create_signing_org()
+        secret = reference('confidentiality_secret')
+        outgoing = self.signed(
+            org, confidentiality=secret,
+            subject="Aaa rahasia pengadaan", body="Isi rahasia",
+            recipients=[{'kind': 'internal', 'position': org.p_sekda.id}])
+        plain = self.signed(org, subject="Mmm undangan rapat")
+        fields_ = ['subject', 'body', 'rec_name', 'signed_pdf']
+        for user in [org.u_operator, org.u_superadmin]:
+            with self.subTest(user=user.login), as_user(user):
+                data, = Outgoing.read([outgoing.id], fields_)
+                self.assertEqual(
+                    [data['subject'], data['body'], data['rec_name'],
+                        data['signed_pdf']],
+                    ['***', '***', f'{outgoing.number} - ***', None])
+                other, = Outgoing.read([plain.id], ['subject'])
+                self.assertEqual(other['subject'], "Mmm undangan rapat")
+                for version in Version.read(
+                        [v.id for v in outgoing.versions],
+                        ['subject', 'body', 'changes']):
+                    self.assertEqual(
+                        set(version.values()) - {version['id']}, {'***'})
+                signature, = Signature.read(
+                    [outgoing.signature.id], ['subject', 'pdf', 'number'])
+                self.assertEqual(
+                    [signature['subject'], signature['pdf']], ['***', None])
+                self.assertEqual(signature['number'], outgoing.number)
+                # Search on the words
+                for domain in [
+                        [('subject', 'ilike', '%rahasia%')],
+                        [('body', 'ilike', '%rahasia%')],
+                        [('rec_name', 'ilike', '%rahasia%')],
+                        [('subject', 'not ilike', '%zzz%'),
+                            ('id', '=', outgoing.id)],
+                        [('versions.body', 'ilike', '%rahasia%')]]:
+                    self.assertEqual(Outgoing.search(domain), [])
+                self.assertEqual(
+                    Version.search([('subject', 'ilike', '%rahasia%')]), [])
+                self.assertEqual(
+                    Signature.search([('subject', 'ilike', '%rahasia%')]),
+                    [])
+                self.assertEqual(Recipient.search(
+                        [('outgoing.subject', 'ilike', '%rahasia%')]), [])
+                # Order: sorted as its mask, before "Mmm..." not "Aaa..."
+                ordered = Outgoing.search(
+                    [('id', 'in', [outgoing.id, plain.id])],
+                    order=[('subject', 'DESC')])
+                self.assertEqual(ordered, [plain, outgoing])
+                # Export, also through links, leaves the content out
+                self.assertEqual(
+                    Outgoing.export_data([Outgoing(outgoing.id)], [
+                            'subject', 'body', 'versions/subject',
+                            'signature/subject', 'signature/pdf',
+                            'number'])[0],
+                    ['', '', '', '', '', outgoing.number])
+                self.assertEqual(
+                    Recipient.export_data(list(outgoing.recipients), [
+                            'outgoing/subject', 'outgoing/rec_name',
+                            'signed_pdf']),
+                    [['', f'{outgoing.number} - ***', '']])
+                self.assertEqual(
+                    Outgoing.export_data_domain(
+                        [('id', '=', outgoing.id)], ['body']), [['']])
+        # Who is on the letter reads it
+        for user in [org.u_staff, org.u_kasi, org.u_kadis]:
+            with self.subTest(user=user.login), as_user(user):
+                data, = Outgoing.read([outgoing.id], ['subject', 'body'])
+                self.assertEqual(
+                    [data['subject'], data['body']],
+                    ["Aaa rahasia pengadaan", "Isi rahasia"])
+                self.assertEqual(
+                    Outgoing.search([('subject', 'ilike', '%rahasia%')]),
+                    [outgoing])
+                self.assertEqual(
+                    Outgoing.export_data(
+                        [Outgoing(outgoing.id)], ['subject']),
+                    [["Aaa rahasia pengadaan"]])
+        # The addressee (the Sekda) is on it too
+        with Transaction().set_user(org.u_sekda.id):
+            self.assertEqual(Outgoing.hidden_outgoing_ids({outgoing.id}),
+                set())
+        with Transaction().set_user(org.u_operator.id):
+            self.assertEqual(Outgoing.hidden_outgoing_ids({outgoing.id}),
+                {outgoing.id})
+
+    @with_transaction()
+    def test_huge_texts_refused_in_indonesian(self):
+        """A 10 000-character subject is refused at save with a short
+        Indonesian message; a letter that still does not fit its pages is
+        refused at signing, with nothing stored"""
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        Recipient = pool.get('esurat.outgoing.recipient')
+        load_indonesian()
+        org = create_signing_org()
+        with Transaction().set_context(language='id'):
+            with self.assertRaises(ValidationError) as cm:
+                self.draft(org, subject="Hal " * 2500)
+            self.assertIn("terlalu panjang", cm.exception.message)
+            self.assertLess(len(cm.exception.message), 200)
+            outgoing = self.draft(org)
+            with as_user(org.u_staff):
+                with self.assertRaises(ValidationError):
+                    Outgoing.write([Outgoing(outgoing.id)], {
+                            'subject': "x" * 501})
+                with self.assertRaises(ValidationError):
+                    Outgoing.write([Outgoing(outgoing.id)], {
+                            'recipients': [('create', [{
+                                            'kind': 'external',
+                                            'name': "n" * 251}])]})
+                Outgoing.write([Outgoing(outgoing.id)], {
+                        'subject': "x" * 500,
+                        'recipients': [('create', [{
+                                        'kind': 'external',
+                                        'name': "Nama penerima " * 17,
+                                        } for _ in range(40)])]})
+        self.submit(org, outgoing)
+        for user in [org.u_kasi, org.u_kabid, org.u_sekdis]:
+            self.approve(user, outgoing)
+        with Transaction().set_context(language='id'):
+            with self.assertRaises(ValidationError) as cm:
+                self.sign(org.u_kadis, outgoing)
+            self.assertIn("tidak muat", cm.exception.message)
+        outgoing = Outgoing(outgoing.id)
+        self.assertEqual(outgoing.state, 'in_approval')
+        self.assertIsNone(outgoing.signature)
+        self.assertEqual(len(Recipient.search(
+                    [('outgoing', '=', outgoing.id)])), 40)
 
 
 del ModuleTestCase
