@@ -1,8 +1,8 @@
 from trytond.i18n import gettext
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
-from .exceptions import FileValidationError
+from .exceptions import FileValidationError, LetterAccessError
 from .letter_file import inspect_upload
 
 # What decides whether an attachment is a file e-Surat accepts
@@ -69,3 +69,23 @@ class Attachment(metaclass=PoolMeta):
                     checked.extend(
                         ([record], cls._esurat_values(values, record)))
         super().write(*checked)
+
+    @classmethod
+    def check_access(cls, ids, mode='read'):
+        """The files clipped to a rahasia letter are as hidden as its scans:
+        reading them needs the right to read the letter's content"""
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        super().check_access(ids, mode=mode)
+        transaction = Transaction()
+        if not transaction.user or not transaction.check_access:
+            return
+        with without_check_access():
+            letters = {
+                a.resource.id for a in cls.browse(ids)
+                if _model_name(a.resource) == 'esurat.letter'}
+        hidden = Letter.hidden_content_ids(list(letters), checked=True)
+        if hidden:
+            raise LetterAccessError(gettext(
+                    'esurat_base.msg_attachment_restricted',
+                    letter=Letter(min(hidden)).agenda_number or ''))

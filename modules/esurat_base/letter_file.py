@@ -2,11 +2,12 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import (
+    Transaction, check_access, without_check_access)
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .access import ClientWriteMixin
 from . import scan
+from .access import ClientWriteMixin
 from .exceptions import FileValidationError
 
 # Fields computed from the content and never written by anyone
@@ -172,7 +173,7 @@ class Combine(Wizard):
 
     def transition_combine(self):
         pool = Pool()
-        LetterFile = pool.get('esurat.letter.file')
+        Letter = pool.get('esurat.letter')
         images = [bytes(p.image) for p in self.start.pages if p.image]
         try:
             pdf = scan.images_to_pdf(images)
@@ -180,9 +181,14 @@ class Combine(Wizard):
             raise FileValidationError(gettext(
                     f'esurat_base.{error.args[0]}', name=self.start.name,
                     max=''))
-        LetterFile.create([{
-                    'letter': self.record.id,
-                    'name': self.start.name,
-                    'data': pdf,
-                    }])
+        # Through the letter, as the user: the wizard runs without access
+        # checks, and an archived letter or one whose content the user may
+        # not see takes no new file
+        with check_access():
+            Letter.write([Letter(self.record.id)], {
+                    'files': [('create', [{
+                                    'name': self.start.name,
+                                    'data': pdf,
+                                    }])],
+                    })
         return 'end'

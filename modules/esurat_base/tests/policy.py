@@ -53,10 +53,11 @@ def _names(cell):
         if n.strip('` ') and n.strip() != '—'}
 
 
-def read_policy(readme):
+def _read_policy(readme):
     """Return ({model: {role: perms}}, {model: writable fields},
-    {model: secret fields}) from the README at readme; models of other
-    modules that the module extends have only their writable fields"""
+    {model: secret fields}, {action: roles}) from the README at readme;
+    models of other modules that the module extends have only their
+    writable fields"""
     text = Path(readme).read_text(encoding='utf-8')
     header, rows = _rows(text, 'policy:models')
     roles = header[1:-1]
@@ -71,12 +72,28 @@ def read_policy(readme):
         _, rows = _rows(text, 'policy:extended')
         for model, fields_ in rows:
             writable[model.strip('`')] = _names(fields_)
+    actions = {}
+    if '<!-- policy:actions -->' in text:
+        _, rows = _rows(text, 'policy:actions')
+        for action, roles in rows:
+            actions[action.strip('`')] = {
+                r.strip() for r in roles.split(',') if r.strip()} - {'—'}
     secret = {}
     if '<!-- policy:secret -->' in text:
         _, rows = _rows(text, 'policy:secret')
         for model, field, *_ in rows:
             secret.setdefault(model.strip('`'), set()).add(field.strip('`'))
-    return rights, writable, secret
+    return rights, writable, secret, actions
+
+
+def read_actions(readme):
+    "Return {wizard or report: roles that may run it} of the README"
+    return _read_policy(readme)[3]
+
+
+def read_policy(readme):
+    "Return the rights, writable fields and secret fields of the README"
+    return _read_policy(readme)[:3]
 
 
 class PolicyTestMixin:
@@ -274,3 +291,28 @@ class PolicyTestMixin:
                 value = self._client_value(record, name)
             with self.assertRaises(AccessError, msg=name):
                 Model.write([record], {name: value})
+
+    @with_transaction()
+    def test_action_groups(self):
+        """Every wizard and report of the module runs for the roles of the
+        policy and no other (an action without groups would follow the
+        write access of its model)"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        ActionGroup = pool.get('ir.action-res.group')
+        policy = read_actions(self.policy_readme)
+        groups = {
+            ModelData.get_id('esurat_base', xml_id): role
+            for role, xml_id in ROLES.items()}
+        found = {}
+        for model in ['ir.action.wizard', 'ir.action.report']:
+            Action = pool.get(model)
+            for data in ModelData.search([
+                        ('model', '=', model),
+                        ('module', '=', self.module)]):
+                action = Action(data.db_id)
+                found[data.fs_id] = {
+                    groups.get(g.group.id, g.group.name)
+                    for g in ActionGroup.search([
+                            ('action', '=', action.action.id)])}
+        self.assertEqual(found, policy)

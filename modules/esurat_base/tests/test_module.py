@@ -307,6 +307,52 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         self.assertEqual((file.name, file.pages), ('scan.pdf', 2))
         self.assertEqual(file.mimetype, 'application/pdf')
 
+    @with_transaction()
+    def test_combine_images_checks_the_letter(self):
+        """Combining scans is refused on an archived letter, on another
+        agency's letter and on a rahasia letter whose content the operator
+        may not see; nobody without an operator role runs it"""
+        pool = Pool()
+        Combine = pool.get('esurat.letter.scan.combine', type='wizard')
+        Letter = pool.get('esurat.letter')
+        org = create_org()
+        archived = self.create_letter(org)
+        Letter.archive([archived])
+        secret = self.create_letter(
+            org, sender_number='B-2',
+            confidentiality=reference('confidentiality_secret'))
+        register([secret])
+        of_dinkes = self.create_letter(
+            org, unit=org.dinkes, addressees=[org.p_kadinkes],
+            sender_number='B-3')
+
+        def combine(user, letter):
+            with Transaction().set_user(user.id), Transaction().set_context(
+                    active_model='esurat.letter', active_id=letter.id,
+                    active_ids=[letter.id]):
+                session_id, _, _ = Combine.create()
+                Combine.execute(session_id, {
+                        'start': {
+                            'name': 'scan',
+                            'pages': [{'image': image_bytes('PNG'),
+                                    'filename': 'a.png'}],
+                            },
+                        }, 'combine')
+
+        for user, letter in [
+                (org.u_operator, archived),
+                (org.u_operator, secret),
+                (org.u_operator, of_dinkes),
+                (org.u_kadis, secret),
+                ]:
+            with self.subTest(user=user.login, letter=letter.sender_number):
+                with self.assertRaises(AccessError):
+                    combine(user, letter)
+        for letter in [archived, secret, of_dinkes]:
+            self.assertEqual(Letter(letter.id).files, ())
+        combine(org.u_op_dinkes, of_dinkes)
+        self.assertEqual(len(Letter(of_dinkes.id).files), 1)
+
     def nested_pdf(self, depth):
         "A PDF whose page tree holds an array nested depth times"
         nested = b'[' * depth + b']' * depth
@@ -523,6 +569,30 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
                 Letter.register([Letter(draft.id)])
         with as_user(org.u_operator):
             Letter.register([Letter(draft.id)])
+
+    @with_transaction()
+    def test_restricted_attachments(self):
+        "Paperclip files of a rahasia letter are as hidden as its scans"
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
+        from ..exceptions import LetterAccessError
+        org = create_org()
+        secret = self.create_letter(
+            org, subject="Hasil audit investigasi",
+            confidentiality=reference('confidentiality_secret'))
+        with as_user(org.u_operator):
+            attachment, = Attachment.create([{
+                        'resource': str(secret), 'name': 'audit.pdf',
+                        'data': pdf_bytes(text="Temuan audit")}])
+        register([secret])
+        with as_user(org.u_kadis):
+            data, = Attachment.read([attachment.id], ['data'])
+            self.assertTrue(data['data'].startswith(b'%PDF'))
+        for user in [org.u_operator, org.u_superadmin]:
+            with self.subTest(user=user.login), as_user(user):
+                for names in [['data'], ['name']]:
+                    with self.assertRaises(LetterAccessError):
+                        Attachment.read([attachment.id], names)
 
     @with_transaction()
     def test_restricted_content(self):
