@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 """Collect e-Surat module tests under their real package names.
 
 Tryton loads the modules as ``trytond.modules.<name>``; pytest's default

@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 """Benchmark of rendering and signing a two-page letter.
 
 Run: ``.venv/bin/python bench/sign_bench.py [-n 50]`` from the repository

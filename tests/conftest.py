@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 """Fixtures of the browser tests: a real e-Surat server and Debian's chromium.
 
 ``esurat`` (session): sao installed by bin/install-sao, a fresh database
@@ -142,7 +144,6 @@ class Server:
     def log_tail(self, lines=40):
         return _tail(self.log, lines) if self.log else ''
 
-
     def login(self, login, password=DEMO_PASSWORD):
         "A JSON-RPC session of login, as sao opens it"
         return RPCSession(self, login, password)
@@ -253,14 +254,15 @@ dev_ca_passphrase = {secrets.token_urlsafe(24)}
     try:
         passfile = work / 'adminpass'
         passfile.write_text(ADMIN_PASSWORD + '\n')
-        _run([VENV / 'trytond-admin', '-c', conf, '-d', database,
-                '-u', 'esurat_signing', '--activate-dependencies',
+        # Every module, as bin/run activates them
+        modules = sorted(
+            p.parent.name for p in (ROOT / 'modules').glob('*/tryton.cfg'))
+        _run([
+                VENV / 'trytond-admin', '-c', conf, '-d', database,
+                '-u', *modules, '--activate-dependencies',
                 '-l', 'id', '--email', 'admin@example.com', '-p'],
             log, env=dict(env, TRYTONPASSFILE=str(passfile)))
-        # TRYTOND_CONFIG: trytond picks its backend when first imported
-        _run([VENV / 'python', '-m', 'trytond.modules.esurat_base.demo',
-                '-c', conf, '-d', database], log,
-            env=dict(env, TRYTOND_CONFIG=str(conf)))
+        _run([ROOT / 'bin' / 'demo', conf, database], log, env=env)
         prepared = time.monotonic() - started
 
         with open(log, 'ab') as out:

@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 """Every record a user can list, the user can see in the list and open.
 
 A form shows the names of the records it links to; when one of them belongs

@@ -1,21 +1,28 @@
-"""e-Surat on a phone: the "Done means" of issues 2, 3 and 4 in a real browser.
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""e-Surat on a phone: the "Done means" of issues 2, 3, 4 and 9 in a real
+browser.
 
 Each user has their own browser context, 360×740 and Indonesian, and drives
 the web client sao the way they would: the login form, the menu behind the
 toggle, forms, the file picker, buttons, the search bar, the inbox, the
-Dispose wizard and the tracking view. The JSON-RPC client only prepares what
-is not the point of a test (the letter the Sekda disposes) and cross-checks
-what the screen shows.
+Dispose wizard, the tracking view and the certificate request. The JSON-RPC
+client only prepares what is not the point of a test (the letter the Sekda
+disposes) and cross-checks what the screen shows.
 
 Screenshots of the key moments go to var/screenshots/.
 """
+import contextlib
 import datetime
 import io
+import os
 import re
 import secrets
+import sqlite3
 import time
 
 import pytest
+
 from trytond.modules.esurat_signing.tests.tools import qr_codes
 
 PHONE = {'width': 360, 'height': 740}
@@ -107,7 +114,8 @@ class Phone:
             return
         # sao scrolls inside its own containers: let them grow instead
         height = self.page.evaluate('''() => Math.max(...Array.from(
-            document.querySelectorAll('body *'), e => e.scrollHeight)) + 300''')
+            document.querySelectorAll('body *'), e => e.scrollHeight))
+            + 300''')
         self.page.set_viewport_size({'width': PHONE['width'],
                 'height': min(max(height, PHONE['height']), 6000)})
         self.settle()
@@ -863,3 +871,245 @@ def test_outgoing_letter_from_draft_to_verified_copy(esurat, phone, tmp_path):
         citizen.shot('issue4-9-verify-edited-copy', full=True)
     finally:
         citizen.close()
+
+
+def test_official_disposes_from_the_letter_form(esurat, phone):
+    """Issue 9: the Kepala Diskominfo opens a letter addressed to him from
+    Surat Masuk and disposes it to a Kabid with the Dispose button of the
+    letter form (not from the inbox); the Kabid finds it in the inbox.
+
+    The letter form's button opens the Dispose wizard as an action: while
+    that action had no groups, Tryton refused it with an access error."""
+    token = secrets.token_hex(3)
+    subject = f"Undangan bimbingan teknis keamanan siber {token}"
+
+    # Preparation: the operator of Diskominfo registers and distributes a
+    # letter to the Kepala Dinas (the operator's screens are proven above)
+    operator = esurat.login('op.kominfo')
+    kadis_position, = operator('model.esurat.position.search',
+        [('name', '=', "Kepala Dinas Komunikasi dan Informatika")],
+        0, None, None)
+    letter_type, = operator('model.esurat.letter.type.search',
+        [('code', '=', 'surat_undangan')], 0, 1, None)
+    classification, = operator('model.esurat.classification.search',
+        [('code', '=', '500.12')], 0, 1, None)
+    letter_id, = operator('model.esurat.letter.create', [{
+                'sender': "Badan Siber dan Sandi Negara",
+                'sender_number': f"B-{token}/BSSN/D2/2026",
+                'sender_date': _today(-2),
+                'received_date': _today(),
+                'subject': subject,
+                'summary': "Bimbingan teknis penanganan insiden siber.",
+                'letter_type': letter_type,
+                'classification': classification,
+                'addressees': [['create', [
+                                {'position': kadis_position, 'kind': 'to'}]]],
+                }])
+    operator('model.esurat.letter.register', [letter_id])
+    operator('model.esurat.letter.distribute', [letter_id])
+    agenda_number, = [r['agenda_number'] for r in operator(
+            'model.esurat.letter.read', [letter_id], ['agenda_number'])]
+
+    # The Kepala Dinas opens it from Surat Masuk and disposes it there
+    kadis = phone('kadis.kominfo')
+    expect = kadis.expect
+    kadis.open_menu('e-Surat', 'Surat Masuk')
+    kadis.list_tab('Semua')
+    expect(kadis.cell(subject)).to_be_visible()
+    row, = [r for r in kadis.list_rows() if r['Perihal'] == [subject]]
+    assert row['Nomor Agenda'] == [agenda_number], row
+    kadis.open_row(subject)
+    expect(kadis.field('agenda_number')).to_have_value(agenda_number)
+    kadis.expect_selection('state', 'Terdistribusi')
+    dispose = kadis.button('dispose')
+    expect(dispose).to_have_text(re.compile('Disposisikan', re.IGNORECASE))
+    dispose.scroll_into_view_if_needed()
+    kadis.shot('issue9-1-kadis-letter-form')
+    dispose.click()
+    # An access error dialog fails here (settle)
+    kadis.settle()
+    wizard = kadis.dialog
+    expect(wizard.locator('.modal-header')).to_contain_text('Disposisikan')
+    expect(kadis.field('from_position', wizard)).to_have_value(
+        re.compile("Kepala Dinas Komunikasi dan Informatika"))
+    kadis.choose('to_positions', "Aplikasi Informatika",
+        "Kepala Bidang Aplikasi Informatika", scope=wizard)
+    kadis.field('instructions', wizard).select_option(
+        label=["Hadiri/Wakili"])
+    note = "Mohon dihadiri dan laporkan hasilnya."
+    kadis.field('note', wizard).fill(note)
+    kadis.settle()
+    kadis.shot('issue9-2-kadis-dispose-wizard', full=True)
+    wizard.locator('.modal-footer button', has_text='Kirim').click()
+    kadis.settle()
+    expect(kadis.page.locator('.modal.in')).to_have_count(0)
+    # Back on the letter form: one disposition, not done yet
+    expect(kadis.field('agenda_number')).to_have_value(agenda_number)
+    expect(kadis.field('progress_text')).to_have_value('0/1')
+    kadis.shot('issue9-3-kadis-letter-disposed', full=True)
+
+    # The Kabid Aptika finds it in the inbox, from the Kepala Dinas
+    kabid = phone('kabid.aptika')
+    kabid.open_menu('e-Surat', 'Kotak Masuk Saya')
+    kabid.list_tab('Belum Dibaca')
+    expect(kabid.cell(subject)).to_be_visible()
+    item, = [r for r in kabid.list_rows() if r['Perihal'] == [subject]]
+    assert item['Dari'] == ["Kepala Dinas Komunikasi dan Informatika"], item
+    assert item['Status'] == ['Terkirim'], item
+    kabid.cell(subject).scroll_into_view_if_needed()
+    kabid.shot('issue9-4-kabid-inbox')
+    kabid.open_row(subject)
+    expect(kabid.field('letter_agenda_number')).to_have_value(agenda_number)
+    expect(kabid.field('note')).to_have_value(note)
+
+    # The server's record agrees: disposed by the Kepala Dinas himself
+    rpc = esurat.login('kadis.kominfo')
+    items = rpc('model.esurat.disposition.search_read',
+        [('letter', '=', letter_id)], 0, None, [('id', 'ASC')],
+        ['kind', 'from_user.login', 'from_title', 'to_position.name',
+            'parent', 'note'])
+    assert [i['kind'] for i in items] == ['delivery', 'disposition'], items
+    delivery, disposition = items
+    assert disposition['from_user.']['login'] == 'kadis.kominfo'
+    assert disposition['from_title'] == (
+        "Kepala Dinas Komunikasi dan Informatika")
+    assert disposition['to_position.']['name'] == (
+        "Kepala Bidang Aplikasi Informatika")
+    assert disposition['parent'] == delivery['id']
+    assert disposition['note'] == note
+
+
+def _wizard_sessions(esurat):
+    """The data of every wizard session (ir.session.wizard) in the
+    server's database; None on an external server"""
+    query = 'SELECT data FROM ir_session_wizard'
+    if esurat.backend == 'postgresql':
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+        params = conninfo_to_dict(os.environ['TRYTOND_DATABASE_URI'])
+        params['dbname'] = esurat.database
+        with psycopg.connect(make_conninfo(**params)) as conn:
+            return [data for data, in conn.execute(query)]
+    if esurat.backend == 'sqlite':
+        # conftest keeps the SQLite file in db/ next to the server log
+        path = esurat.log.parent / 'db' / f'{esurat.database}.sqlite'
+        assert path.exists(), path
+        with contextlib.closing(sqlite3.connect(
+                    f'file:{path}?mode=ro', uri=True)) as conn:
+            return [data for data, in conn.execute(query)]
+    return None
+
+
+def test_official_requests_a_certificate(esurat, phone):
+    """Issue 9: an official without a usable certificate requests one on
+    the phone from the list of signing certificates, typing the passphrase
+    twice, and finds a valid certificate listed; the passphrase never
+    reaches the wizard sessions of the database.
+
+    Every demo official gets a certificate: the super administrator first
+    revokes the Kepala Bagian Hukum's (kabag.hukum), as after a lost
+    phone, so that he has none he can sign with."""
+    login = 'kabag.hukum'
+    passphrase = f'kunci-hukum-{secrets.token_hex(4)}'
+    admin = esurat.login('superadmin')
+    user_id = esurat.login(login).user_id
+    valid = admin('model.esurat.signing.certificate.search',
+        [('user', '=', user_id), ('state', '=', 'valid')], 0, None, None)
+    if valid:
+        admin('model.esurat.signing.certificate.revoke', valid)
+    before = admin('model.esurat.signing.certificate.search',
+        [('user', '=', user_id)], 0, None, None)
+    assert before, 'the demo gives every official a certificate'
+    assert not admin('model.esurat.signing.certificate.search_count',
+        [('user', '=', user_id), ('state', '=', 'valid')])
+
+    # The official's list shows only revoked certificates
+    official = phone(login)
+    expect = official.expect
+    official.open_menu('e-Surat', 'Sertifikat Tanda Tangan')
+    expect(official.rows()).to_have_count(len(before))
+    rows = official.list_rows()
+    assert {s for r in rows for s in r['Status']} == {'Dicabut'}, rows
+    official.shot('issue9-5-official-no-certificate')
+
+    # The request wizard, from the list's actions (sao offers them once a
+    # row is selected)
+    official.rows().first.locator('td[data-title^="Status"]').click()
+    official.settle()
+    official.title_menu('action')
+    request = official.tab.locator('ul.dropdown-menu a',
+        has_text='Ajukan Sertifikat Pengembangan')
+    expect(request).to_be_visible()
+    request.click()
+    official.settle()
+    wizard = official.dialog
+    expect(wizard.locator('.modal-header')).to_contain_text(
+        'Ajukan Sertifikat Pengembangan')
+    expect(official.field('passphrase', wizard)).to_have_attribute(
+        'type', 'password')
+    expect(official.field('confirmation', wizard)).to_have_attribute(
+        'type', 'password')
+
+    # A mistyped confirmation is refused, the wizard stays open
+    official.field('passphrase', wizard).fill(passphrase)
+    official.field('confirmation', wizard).fill(passphrase + 'x')
+    wizard.locator('.modal-footer button', has_text='Terbitkan').click()
+    warning = official.page.locator('.modal.in.warning-dialog')
+    expect(warning).to_contain_text('Frasa sandi dan konfirmasinya berbeda')
+    official.shot('issue9-6-official-passphrase-mismatch')
+    warning.locator('button.btn-primary').click()
+    expect(warning).to_have_count(0)
+    official.settle()
+    wizard = official.dialog
+    expect(wizard.locator('.modal-header')).to_contain_text(
+        'Ajukan Sertifikat Pengembangan')
+    sessions = _wizard_sessions(esurat)
+    if sessions is not None:
+        assert sessions, 'the open wizard has a session'
+        assert not [d for d in sessions if passphrase in d], sessions
+
+    official.field('passphrase', wizard).fill(passphrase)
+    official.field('confirmation', wizard).fill(passphrase)
+    official.shot('issue9-7-official-passphrase')
+    wizard.locator('.modal-footer button', has_text='Terbitkan').click()
+    official.settle()
+    expect(official.page.locator('.modal.in')).to_have_count(0)
+
+    # A valid certificate is listed, until two years from now
+    official.tab.locator('button#reload').click()
+    official.settle()
+    expect(official.rows()).to_have_count(len(before) + 1)
+    rows = official.list_rows()
+    fresh = [r for r in rows if r['Status'] == ['Berlaku']]
+    assert len(fresh) == 1, rows
+    fresh, = fresh
+    assert fresh['Pengguna'] == ["Yudi Prasetyo, S.H., M.H."], fresh
+    until_date, until_time = fresh['Berlaku Sampai']
+    assert DATE.match(until_date) and TIME.match(until_time), fresh
+    official.shot('issue9-8-official-certificate', full=True)
+
+    # The server's record agrees, and the passphrase is nowhere in the
+    # wizard sessions
+    rpc = esurat.login(login)
+    certificate, = rpc('model.esurat.signing.certificate.search_read',
+        [('state', '=', 'valid')], 0, None, None,
+        ['user', 'subject', 'provider', 'not_before', 'not_after'])
+    assert certificate['user'] == user_id
+    assert certificate['subject'] == "Yudi Prasetyo, S.H., M.H."
+    assert certificate['provider'] == 'development'
+
+    def utc(value):
+        return datetime.datetime(*(value[k] for k in [
+                    'year', 'month', 'day', 'hour', 'minute', 'second']))
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    assert utc(certificate['not_before']) <= now
+    assert utc(certificate['not_after']) - now > datetime.timedelta(
+        days=365 * 2 - 1)
+    # The list shows the date of its end of validity
+    until = utc(certificate['not_after']).replace(
+        tzinfo=datetime.timezone.utc).astimezone(
+        datetime.timezone(datetime.timedelta(hours=7)))
+    assert until_date == until.strftime(DATE_FORMAT), fresh
+    sessions = _wizard_sessions(esurat)
+    if sessions is not None:
+        assert not [d for d in sessions if passphrase in d], sessions

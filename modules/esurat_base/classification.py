@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields, tree)
 
@@ -6,8 +8,8 @@ from .access import ClientWriteMixin
 
 class Classification(
         ClientWriteMixin, DeactivableMixin, tree(), ModelSQL, ModelView):
-    "Archive Classification (Kode Klasifikasi Arsip)"
     __name__ = 'esurat.classification'
+    __string__ = "Archive Classification"
     _rec_name = 'code'
 
     code = fields.Char("Code", required=True, strip=True)

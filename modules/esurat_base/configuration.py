@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 
@@ -9,8 +11,8 @@ DEFAULT_AGENDA_PATTERN = '{sequence}/{unit_code}/{year}'
 
 
 class Configuration(ClientWriteMixin, ModelSingleton, ModelSQL, ModelView):
-    "e-Surat Configuration"
     __name__ = 'esurat.configuration'
+    __string__ = "e-Surat Configuration"
 
     agenda_pattern = fields.Char(
         "Agenda Number Pattern", required=True,

@@ -1,13 +1,17 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 """Fill a database with a realistic demo Kabupaten (idempotent).
 
     python -m trytond.modules.esurat_base.demo -c trytond.conf -d esurat
 
 Units, positions and users are matched on their code, name or login and
 created only when missing; letters are generated once, on the first run.
+Each module built on esurat_base fills in its own part with its demo.py,
+run the same way after this one (bin/demo runs them all, in dependency
+order); run_demo is their command line.
 """
 import argparse
 import datetime
-import importlib
 import random
 from io import BytesIO
 
@@ -432,34 +436,34 @@ def _run(database, func):
     return run_committed(database, func, context={'language': 'id'})
 
 
-# Modules that add their own demo data, in dependency order
-DEMO_MODULES = ['esurat_disposition', 'esurat_signing', 'portal_emas']
-
-
-def _activated_modules(database):
-    "The modules of DEMO_MODULES activated in database"
-    def activated():
-        pool = Pool()
-        Module = pool.get('ir.module')
-        return {m.name for m in Module.search([
-                    ('state', '=', 'activated'),
-                    ('name', 'in', DEMO_MODULES),
-                    ])}
-    names = _run(database, activated)
-    return [m for m in DEMO_MODULES if m in names]
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def start_demo(description, arguments=()):
+    """Parse the command line of a demo script (-c, -d and the
+    (name, add_argument keywords) of arguments) and initialise the pool"""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument('-c', '--config', required=True)
     parser.add_argument('-d', '--database', required=True)
-    parser.add_argument('--letters', type=int, default=200)
+    for name, keywords in arguments:
+        parser.add_argument(name, **keywords)
     args = parser.parse_args()
 
     from trytond import config
     config.update_etc(args.config)
     Pool(args.database).init()
+    return args
 
+
+def run_demo(module, description, populate):
+    """The command line of module's demo script: run populate in its own
+    committed transaction, in Indonesian, and tell how many records it
+    added"""
+    args = start_demo(description)
+    count = _run(args.database, populate)
+    print(f"Demo data of {module}: {count} records added.")
+
+
+def main():
+    args = start_demo(__doc__.splitlines()[0], [
+            ('--letters', {'type': int, 'default': 200})])
     _run(args.database, populate_org)
 
     def letters():
@@ -467,13 +471,6 @@ def main():
         return populate_letters(positions, args.letters)
     created = _run(args.database, letters)
     print(f"Demo data ready ({created} letters added).")
-    for module in _activated_modules(args.database):
-        try:
-            demo = importlib.import_module(f'trytond.modules.{module}.demo')
-        except ModuleNotFoundError:
-            continue
-        count = _run(args.database, demo.populate)
-        print(f"  {module}: {count} records added.")
     print(f"Demo logins (password: {DEMO_PASSWORD}):")
     for login, role in [
             ('superadmin', "super admin"),

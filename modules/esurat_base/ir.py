@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
@@ -31,6 +33,16 @@ class Rule(metaclass=PoolMeta):
                 tuple(User.get_esurat_positions()),
                 tuple(User.get_esurat_agencies()))
         return key
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('esurat.mail|send_pending', "Send Pending Emails"))
 
 
 class ChatChannel(metaclass=PoolMeta):

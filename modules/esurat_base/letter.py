@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 import datetime
 from contextlib import contextmanager
 
@@ -6,13 +8,11 @@ from sql.conditionals import Case, Coalesce
 
 from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import (
-    Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.tools import grouped_slice
-from trytond.transaction import (
-    Transaction, check_access, without_check_access)
+from trytond.transaction import Transaction, check_access, without_check_access
 
 from .access import ClientWriteMixin
 from .chat import ChatMixin
@@ -21,8 +21,9 @@ from .exceptions import (
 from .numbering import format_number
 from .tools import rec_name_domain
 
-# Fields that hold what a restricted (rahasia) letter says
-CONTENT_FIELDS = {'subject', 'summary', 'search_text', 'rec_name'}
+# Fields that hold what a restricted (rahasia) letter says (rec_name is
+# masked by LetterHeadingMixin.get_rec_name)
+CONTENT_FIELDS = {'subject', 'summary', 'search_text'}
 # Fields that decide who may see that content, or hold it: a user who
 # cannot see the content of a registered letter may not change them, or
 # they would unmask it
@@ -102,8 +103,10 @@ class Words(_Content, fields.FullText):
 class LetterHeadingMixin:
     """Type, classification, urgency and confidentiality, shared by the
     letters received and the letters drafted; their states are the model's
-    _heading_states"""
+    _heading_states.  A letter is named by its number (the field
+    _rec_name_number) and its subject, masked for who may not read it."""
     __slots__ = ()
+    _rec_name_number = None
     letter_type = fields.Many2One(
         'esurat.letter.type', "Type", required=True, ondelete='RESTRICT')
     classification = fields.Many2One(
@@ -141,12 +144,20 @@ class LetterHeadingMixin:
     def default_confidentiality(cls):
         return cls._default_reference('confidentiality_normal')
 
+    def get_rec_name(self, name):
+        subject = CONTENT_MASK if self.content_hidden else self.subject
+        number = getattr(self, self._rec_name_number)
+        if number:
+            return f'{number} - {subject}'
+        return subject
+
 
 class Letter(
         ClientWriteMixin, LetterHeadingMixin, Workflow, ChatMixin, ModelSQL,
         ModelView):
-    "Letter"
     __name__ = 'esurat.letter'
+    __string__ = "Letter"
+    _rec_name_number = 'agenda_number'
 
     _states = {'readonly': Eval('state') == 'archived'}
     _content_states = {
@@ -160,11 +171,6 @@ class Letter(
         & Eval('context', {}).get('_check_access', False))
     _content_states['invisible'] = _export_hidden
 
-    direction = fields.Selection([
-            ('incoming', "Incoming"),
-            ('outgoing', "Outgoing"),
-            ('internal', "Internal"),
-            ], "Direction", required=True, readonly=True)
     unit = fields.Many2One(
         'esurat.unit', "Registering Unit", required=True,
         ondelete='RESTRICT',
@@ -293,6 +299,11 @@ class Letter(
     @classmethod
     def __register__(cls, module):
         super().__register__(module)
+        table_h = cls.__table_handler__(module)
+        # Migration from 8.0.0: direction was removed, every letter of this
+        # model is received (outgoing letters are esurat.outgoing); its
+        # column is NOT NULL
+        table_h.drop_column('direction')
         if backend.name == 'postgresql':
             # Word search on subject and summary: a GIN index on the
             # tsvector column, which Index() cannot express.
@@ -300,10 +311,6 @@ class Letter(
             cursor.execute(
                 'CREATE INDEX IF NOT EXISTS "esurat_letter_search_text_gin" '
                 'ON "esurat_letter" USING GIN ("search_text")')
-
-    @classmethod
-    def default_direction(cls):
-        return 'incoming'
 
     @classmethod
     def default_state(cls):
@@ -324,12 +331,6 @@ class Letter(
     @fields.depends('confidentiality')
     def on_change_with_restricted(self, name=None):
         return bool(self.confidentiality and self.confidentiality.restricted)
-
-    def get_rec_name(self, name):
-        subject = CONTENT_MASK if self.content_hidden else self.subject
-        if self.agenda_number:
-            return f'{self.agenda_number} - {subject}'
-        return subject
 
     @classmethod
     def search_rec_name(cls, name, clause):
@@ -495,10 +496,6 @@ class Letter(
                     for name in masked:
                         if name == 'search_text':
                             row[name] = None
-                        elif name == 'rec_name':
-                            row[name] = (
-                                f'{row[name].split(" - ")[0]}'
-                                f' - {CONTENT_MASK}')
                         else:
                             row[name] = CONTENT_MASK
         return result
@@ -667,8 +664,8 @@ class Letter(
 
 
 class Recipient(ClientWriteMixin, ModelSQL, ModelView):
-    "Letter Recipient"
     __name__ = 'esurat.letter.recipient'
+    __string__ = "Letter Recipient"
 
     letter = fields.Many2One(
         'esurat.letter', "Letter", required=True, ondelete='CASCADE')

@@ -1,9 +1,10 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import (
-    Transaction, check_access, without_check_access)
+from trytond.transaction import Transaction, check_access, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import scan
@@ -45,8 +46,8 @@ def inspect_upload(data, name):
 
 
 class LetterFile(ClientWriteMixin, ModelSQL, ModelView):
-    "Letter File"
     __name__ = 'esurat.letter.file'
+    __string__ = "Letter File"
 
     letter = fields.Many2One(
         'esurat.letter', "Letter", required=True, ondelete='RESTRICT')
@@ -139,8 +140,8 @@ class LetterFile(ClientWriteMixin, ModelSQL, ModelView):
 
 
 class CombineStart(ModelView):
-    "Combine Scanned Images"
     __name__ = 'esurat.letter.scan.combine.start'
+    __string__ = "Combine Scanned Images"
 
     name = fields.Char("File Name", required=True)
     pages = fields.One2Many(
@@ -149,15 +150,14 @@ class CombineStart(ModelView):
 
 
 class CombinePage(ModelView):
-    "Scanned Page"
     __name__ = 'esurat.letter.scan.combine.page'
+    __string__ = "Scanned Page"
 
     image = fields.Binary("Image", filename='filename', required=True)
     filename = fields.Char("File Name")
 
 
 class Combine(Wizard):
-    "Combine Scanned Images"
     __name__ = 'esurat.letter.scan.combine'
 
     start = StateView(

@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
 
@@ -7,8 +9,8 @@ from .access import ClientWriteMixin
 class LetterType(
         ClientWriteMixin, DeactivableMixin, sequence_ordered(), ModelSQL,
         ModelView):
-    "Letter Type (Jenis Naskah Dinas)"
     __name__ = 'esurat.letter.type'
+    __string__ = "Letter Type"
 
     name = fields.Char("Name", required=True)
     code = fields.Char("Code", required=True)

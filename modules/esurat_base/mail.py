@@ -1,26 +1,27 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 import datetime
 from email.message import EmailMessage
 
 from trytond import config
 from trytond.model import Index, ModelSQL, ModelView, fields
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.sendmail import send_message
-from .access import ClientWriteMixin
 
+from .access import ClientWriteMixin
 
 MAX_ATTEMPTS = 12
 
 
 class Mail(ClientWriteMixin, ModelSQL, ModelView):
-    """Outgoing Email
-
-    Every email e-Surat sends goes through this outbox: it is stored in the
-    transaction that decided to send it, tried right after the commit by a
-    queued task, and tried again by a cron with a growing delay while the
+    """Every email e-Surat sends goes through this outbox: it is stored in
+    the transaction that decided to send it, tried right after the commit by
+    a queued task, and tried again by a cron with a growing delay while the
     mail server fails.  A failing server never blocks or loses the action
     that sent the mail."""
     __name__ = 'esurat.mail'
+    __string__ = "Outgoing Email"
 
     to = fields.Char("To", required=True, readonly=True)
     subject = fields.Char("Subject", required=True, readonly=True)
@@ -82,14 +83,25 @@ class Mail(ClientWriteMixin, ModelSQL, ModelView):
 
         recipients is an iterable of addresses; empty ones are ignored.
         attachment (bytes) is sent as a PDF named attachment_name."""
-        mails = cls.create([{
+        return cls.enqueue_batch([{
                     'to': to,
                     'subject': subject,
                     'body': body,
-                    'resource': str(resource) if resource else None,
+                    'resource': resource,
                     'attachment': attachment,
                     'attachment_name': attachment_name,
                     } for to in sorted({r for r in recipients if r})])
+
+    @classmethod
+    def enqueue_batch(cls, vlist):
+        """Store the mails of vlist (the values of to, subject, body and
+        optionally resource, a record, attachment and attachment_name) and
+        send them after the commit, in one queued task"""
+        mails = cls.create([{
+                    **values,
+                    'resource': (str(values['resource'])
+                        if values.get('resource') else None),
+                    } for values in vlist])
         if mails:
             cls.__queue__.send(mails)
         return mails
@@ -148,13 +160,3 @@ class Mail(ClientWriteMixin, ModelSQL, ModelView):
     def retry(cls, mails):
         cls.write(mails, {'state': 'pending', 'next_attempt': None})
         cls.send(mails)
-
-
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('esurat.mail|send_pending', "Send Pending Emails"))

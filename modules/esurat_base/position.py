@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 import datetime
 
 from sql import Null
@@ -35,8 +37,8 @@ TOP_LEVELS = {'regional_head', 'vice_head', 'secretary'}
 class Position(
         ClientWriteMixin, DeactivableMixin, tree(parent='reports_to'),
         ModelSQL, ModelView):
-    "Position (Jabatan)"
     __name__ = 'esurat.position'
+    __string__ = "Position"
 
     name = fields.Char("Name", required=True)
     unit = fields.Many2One(
@@ -121,8 +123,8 @@ class Position(
 
 
 class Holding(ClientWriteMixin, ModelSQL, ModelView):
-    "Position Holding"
     __name__ = 'esurat.position.holding'
+    __string__ = "Position Holding"
 
     position = fields.Many2One(
         'esurat.position', "Position", required=True, ondelete='RESTRICT')
@@ -319,8 +321,8 @@ class Holding(ClientWriteMixin, ModelSQL, ModelView):
 
 
 class TransferStart(ModelView):
-    "Transfer (Mutasi)"
     __name__ = 'esurat.position.transfer.start'
+    __string__ = "Position Transfer"
 
     holding = fields.Many2One(
         'esurat.position.holding', "Current Holding", required=True,
@@ -345,7 +347,6 @@ class TransferStart(ModelView):
 
 
 class Transfer(Wizard):
-    "Transfer (Mutasi)"
     __name__ = 'esurat.position.transfer'
 
     start = StateView(

@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
 
@@ -19,13 +21,13 @@ class _CodedMixin(DeactivableMixin, sequence_ordered()):
 
 
 class Urgency(ClientWriteMixin, _CodedMixin, ModelSQL, ModelView):
-    "Urgency (Sifat Kecepatan)"
     __name__ = 'esurat.letter.urgency'
+    __string__ = "Letter Urgency"
 
 
 class Confidentiality(ClientWriteMixin, _CodedMixin, ModelSQL, ModelView):
-    "Confidentiality (Sifat Keamanan)"
     __name__ = 'esurat.letter.confidentiality'
+    __string__ = "Letter Confidentiality"
 
     restricted = fields.Boolean(
         "Restricted",

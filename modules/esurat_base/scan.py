@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 """Checks and conversions of scanned letters, independent of the ORM.
 
 The type of a file is decided by its content, never by its name.
@@ -30,6 +32,7 @@ def pdf_pages(data):
     "Return the number of pages of a PDF, or raise ScanError"
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
+
     # A deeply nested object exhausts the parser's recursion: that PDF is
     # as unreadable as a broken one
     try:

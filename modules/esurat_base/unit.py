@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields, tree)
@@ -17,8 +19,8 @@ AGENCY_KINDS = {'setda', 'opd', 'kecamatan', 'kelurahan'}
 
 
 class Unit(ClientWriteMixin, DeactivableMixin, tree(), ModelSQL, ModelView):
-    "Organisation Unit"
     __name__ = 'esurat.unit'
+    __string__ = "Organisation Unit"
 
     name = fields.Char("Name", required=True, translate=False)
     short_name = fields.Char("Short Name")
@@ -76,9 +78,6 @@ class Unit(ClientWriteMixin, DeactivableMixin, tree(), ModelSQL, ModelView):
     @classmethod
     def default_kind(cls):
         return 'opd'
-
-    def get_rec_name(self, name):
-        return self.name
 
     @classmethod
     def search_rec_name(cls, name, clause):
@@ -154,8 +153,8 @@ class Unit(ClientWriteMixin, DeactivableMixin, tree(), ModelSQL, ModelView):
 
 
 class UnitSequence(ClientWriteMixin, ModelSQL, ModelView):
-    "Unit Yearly Sequence"
     __name__ = 'esurat.unit.sequence'
+    __string__ = "Unit Yearly Sequence"
 
     _states = {'readonly': Eval('id', -1) >= 0}
     unit = fields.Many2One(
@@ -218,15 +217,3 @@ class UnitSequence(ClientWriteMixin, ModelSQL, ModelView):
                 table.last_number, where=table.id == record.id))
         number, = cursor.fetchone()
         return number
-
-    @classmethod
-    def last_number_of(cls, unit, year, kind):
-        "Return the last number given, or 0"
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(
-                table.last_number,
-                where=(table.unit == unit.id) & (table.year == year)
-                & (table.kind == kind)))
-        row = cursor.fetchone()
-        return row[0] if row else 0

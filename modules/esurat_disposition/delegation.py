@@ -1,15 +1,16 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 import datetime
 
 from sql import Null
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.modules.esurat_base.access import ClientWriteMixin
+from trytond.modules.esurat_base.tools import rec_name_domain
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
-
-from trytond.modules.esurat_base.access import ClientWriteMixin
-from trytond.modules.esurat_base.tools import rec_name_domain
 
 from .exceptions import DelegationAccessError, DelegationValidationError
 
@@ -19,8 +20,8 @@ PREFIXES = {'plt': 'Plt.', 'plh': 'Plh.', 'assistant': 'a.n.'}
 
 
 class Delegation(ClientWriteMixin, Workflow, ModelSQL, ModelView):
-    "Delegation"
     __name__ = 'esurat.delegation'
+    __string__ = "Delegation"
 
     _states = {'readonly': Eval('state') != 'draft'}
     position = fields.Many2One(

@@ -1,7 +1,13 @@
-"""Demo dispositions and a delegation, run by esurat_base's demo script."""
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Demo dispositions and a delegation (idempotent), after esurat_base's.
+
+    python -m trytond.modules.esurat_disposition.demo -c trytond.conf -d esurat
+"""
 import datetime
 import random
 
+from trytond.modules.esurat_base.demo import run_demo
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -108,3 +114,7 @@ def populate():
         with Transaction().set_user(approver.id if approver else 0):
             Delegation.approve([delegation])
     return created
+
+
+if __name__ == '__main__':
+    run_demo('esurat_disposition', __doc__.splitlines()[0], populate)

@@ -1,19 +1,20 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 import datetime
 
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Workflow, fields,
     sequence_ordered)
-from trytond.pool import Pool
-from trytond.pyson import Bool, Eval, If
-from trytond.transaction import (
-    Transaction, check_access, without_check_access)
-from trytond.wizard import (
-    Button, StateAction, StateTransition, StateView, Wizard)
-
 from trytond.modules.esurat_base.access import ClientWriteMixin
+from trytond.modules.esurat_base.letter import CONTENT_MASK
 from trytond.modules.esurat_base.letter_file import inspect_upload
 from trytond.modules.esurat_base.tools import rec_name_domain
+from trytond.pool import Pool
+from trytond.pyson import Bool, Eval, If
+from trytond.transaction import Transaction, check_access, without_check_access
+from trytond.wizard import (
+    Button, StateAction, StateTransition, StateView, Wizard)
 
 from .exceptions import DispositionAccessError, DispositionError
 
@@ -34,14 +35,14 @@ LETTER_FIELDS = {
 class Instruction(
         ClientWriteMixin, DeactivableMixin, sequence_ordered(), ModelSQL,
         ModelView):
-    "Disposition Instruction"
     __name__ = 'esurat.disposition.instruction'
+    __string__ = "Disposition Instruction"
     name = fields.Char("Name", required=True, translate=True)
 
 
 class DispositionInstruction(ClientWriteMixin, ModelSQL):
-    "Disposition - Instruction"
     __name__ = 'esurat.disposition-esurat.disposition.instruction'
+    __string__ = "Disposition - Instruction"
     # Set when the disposition is sent, never by a client
     disposition = fields.Many2One(
         'esurat.disposition', "Disposition", required=True, readonly=True,
@@ -57,8 +58,8 @@ class DispositionInstruction(ClientWriteMixin, ModelSQL):
 
 
 class Disposition(ClientWriteMixin, Workflow, ModelSQL, ModelView):
-    "Disposition"
     __name__ = 'esurat.disposition'
+    __string__ = "Disposition"
     _rec_name = 'from_title'
 
     letter = fields.Many2One(
@@ -289,7 +290,7 @@ class Disposition(ClientWriteMixin, Workflow, ModelSQL, ModelView):
                 value = row[field]
                 if disposition.letter.id in hidden and field in {
                         'subject', 'summary'}:
-                    value = '***'
+                    value = CONTENT_MASK
                 result[name][disposition.id] = value
         return result
 
@@ -430,8 +431,7 @@ class Disposition(ClientWriteMixin, Workflow, ModelSQL, ModelView):
             cls.mark_read([parent], recorded=recorded)
         if parent.state == 'read':
             cls._start([parent])
-        for disposition in dispositions:
-            disposition.notify_recipient()
+        cls.notify_recipients(dispositions)
         parent.letter.chat_post(
             'esurat_disposition.msg_disposition_sent_chat',
             from_=from_title,
@@ -458,16 +458,18 @@ class Disposition(ClientWriteMixin, Workflow, ModelSQL, ModelView):
                     'priority': letter.urgency.sequence,
                     } for recipient in letter.recipients
                 if recipient.position not in existing])
-        for delivery in deliveries:
-            delivery.notify_recipient()
+        cls.notify_recipients(deliveries)
         return deliveries
 
-    def notify_recipient(self):
+    @classmethod
+    def notify_recipients(cls, dispositions):
         pool = Pool()
         Notification = pool.get('esurat.notification')
-        Notification.send(
-            'esurat_disposition.msg_notify_new_disposition', self,
-            positions=[self.to_position], sender=self.from_title or '')
+        Notification.send_batch([
+                Notification.notice(
+                    'esurat_disposition.msg_notify_new_disposition', d,
+                    positions=[d.to_position], sender=d.from_title or '')
+                for d in dispositions])
 
     # Workflow ----------------------------------------------------------
 
@@ -541,18 +543,18 @@ class Disposition(ClientWriteMixin, Workflow, ModelSQL, ModelView):
                 disposition.read_by = values['done_by']
                 disposition.read_as = values['done_as']
         cls.save(dispositions)
+        Notification.send_batch([
+                Notification.notice(
+                    'esurat_disposition.msg_notify_report', d,
+                    positions=[d.from_position],
+                    users=[d.from_user, d.recorded_by], recipient=d.done_as)
+                for d in dispositions if d.kind == 'disposition'])
         for disposition in dispositions:
-            if disposition.kind == 'disposition':
-                Notification.send(
-                    'esurat_disposition.msg_notify_report', disposition,
-                    positions=[disposition.from_position],
-                    users=[disposition.from_user, disposition.recorded_by],
-                    recipient=disposition.done_as)
             # The report of a restricted letter tells what it says: it stays
             # on the disposition, the thread only says it was made
             report = disposition.report or '-'
             if disposition.letter.restricted:
-                report = '***'
+                report = CONTENT_MASK
             disposition.letter.chat_post(
                 'esurat_disposition.msg_disposition_done_chat',
                 recipient=disposition.done_as, report=report)
@@ -586,7 +588,8 @@ class Disposition(ClientWriteMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def send_reminders(cls):
-        "Cron: deadline tomorrow and overdue notifications, once each"
+        """Cron: deadline tomorrow and overdue notifications, once each, in
+        one batch"""
         pool = Pool()
         Notification = pool.get('esurat.notification')
         today = datetime.date.today()
@@ -596,11 +599,11 @@ class Disposition(ClientWriteMixin, Workflow, ModelSQL, ModelView):
                 ('deadline', '=', tomorrow),
                 ('reminded', '=', False),
                 ])
-        for disposition in due:
-            Notification.send(
-                'esurat_disposition.msg_notify_deadline_tomorrow',
-                disposition, positions=[disposition.to_position], exclude=0,
-                deadline=disposition.deadline)
+        notices = [
+            Notification.notice(
+                'esurat_disposition.msg_notify_deadline_tomorrow', d,
+                positions=[d.to_position], deadline=d.deadline)
+            for d in due]
         if due:
             cls.write(due, {'reminded': True})
         overdue = cls.search([
@@ -608,17 +611,18 @@ class Disposition(ClientWriteMixin, Workflow, ModelSQL, ModelView):
                 ('deadline', '<', today),
                 ('overdue_notified', '=', False),
                 ])
-        for disposition in overdue:
-            Notification.send(
-                'esurat_disposition.msg_notify_overdue', disposition,
-                positions=[disposition.to_position, disposition.from_position],
-                exclude=0, deadline=disposition.deadline)
+        notices += [
+            Notification.notice(
+                'esurat_disposition.msg_notify_overdue', d,
+                positions=[d.to_position, d.from_position],
+                deadline=d.deadline)
+            for d in overdue]
         if overdue:
             cls.write(overdue, {'overdue_notified': True})
+        Notification.send_batch(notices, exclude=0)
 
 
 class OpenDisposition(Wizard):
-    "Open Disposition"
     __name__ = 'esurat.disposition.open'
     start = StateTransition()
     open_ = StateAction('esurat_disposition.act_disposition_form')
@@ -636,8 +640,8 @@ class OpenDisposition(Wizard):
 
 
 class DisposeStart(ModelView):
-    "Dispose"
     __name__ = 'esurat.disposition.dispose.start'
+    __string__ = "Dispose"
     parent = fields.Many2One(
         'esurat.disposition', "Disposition", readonly=True)
     from_position = fields.Many2One(
@@ -662,11 +666,9 @@ class DisposeStart(ModelView):
 
 
 class Dispose(Wizard):
-    """Dispose
-
-    Everything it acts on (the item disposed from, the position, whether an
-    operator records a leader's disposition) is derived on the server from
-    the record it runs on; what the client sends back for these is only
+    """Everything it acts on (the item disposed from, the position, whether
+    an operator records a leader's disposition) is derived on the server
+    from the record it runs on; what the client sends back for these is only
     compared, never used."""
     __name__ = 'esurat.disposition.dispose'
     start = StateView(

@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 import datetime
 
 from sql import Literal
@@ -72,8 +74,10 @@ class Letter(metaclass=PoolMeta):
                 Count(Case((table.state == 'done', table.id))),
                 Max(Case((open_ & (table.deadline < today), Literal(1)),
                         else_=Literal(0))),
-                Max(Case((table.state.in_(['read', 'in_progress', 'done']),
-                            Literal(1)), else_=Literal(0))),
+                Max(Case(
+                        (table.state.in_(['read', 'in_progress', 'done']),
+                            Literal(1)),
+                        else_=Literal(0))),
                 where=table.letter.in_(ids)
                 & (table.kind == 'disposition')
                 & (table.state != 'recalled'),

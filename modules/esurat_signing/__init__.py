@@ -1,3 +1,5 @@
-# This file is part of e-Surat.  Classes are registered in tryton.cfg.
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+# Classes are registered in tryton.cfg.
 # The public verification route registers itself with trytond's WSGI app.
 from . import routes  # noqa: F401

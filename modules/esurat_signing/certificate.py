@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 import datetime
 import hashlib
 import time
@@ -6,12 +8,12 @@ from trytond import config
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSingleton, ModelSQL, ModelView, Workflow, fields)
+from trytond.modules.esurat_base.access import ClientWriteMixin
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from trytond.modules.esurat_base.access import ClientWriteMixin
 from . import pades
 from .exceptions import SigningError
 
@@ -22,13 +24,12 @@ _signers = {}
 
 
 class Authority(ClientWriteMixin, ModelSingleton, ModelSQL):
-    """Development Certificate Authority
-
-    Issues the certificates of the demo and the tests.  Its key is kept
+    """Issues the certificates of the demo and the tests.  Its key is kept
     encrypted with ``[esurat] dev_ca_passphrase`` from the configuration;
-    production uses a real provider (BSrE) behind the same signer
-    interface instead."""
+    production uses a real provider (BSrE) behind the same signer interface
+    instead."""
     __name__ = 'esurat.signing.authority'
+    __string__ = "Development Certificate Authority"
 
     certificate = fields.Text("Certificate", readonly=True)
     key = fields.Text("Encrypted Key", readonly=True)
@@ -71,8 +72,8 @@ class Authority(ClientWriteMixin, ModelSingleton, ModelSQL):
 
 
 class Certificate(ClientWriteMixin, Workflow, ModelSQL, ModelView):
-    "Signing Certificate"
     __name__ = 'esurat.signing.certificate'
+    __string__ = "Signing Certificate"
 
     user = fields.Many2One(
         'res.user', "User", required=True, readonly=True,
@@ -201,14 +202,13 @@ class Certificate(ClientWriteMixin, Workflow, ModelSQL, ModelView):
 
 
 class RequestStart(ModelView):
-    "Request Development Certificate"
     __name__ = 'esurat.signing.certificate.request.start'
+    __string__ = "Request Development Certificate"
     passphrase = fields.Char("Passphrase", required=True)
     confirmation = fields.Char("Confirm Passphrase", required=True)
 
 
 class Request(Wizard):
-    "Request Development Certificate"
     __name__ = 'esurat.signing.certificate.request'
     start = StateView(
         'esurat.signing.certificate.request.start',

@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 """What a rahasia outgoing letter says, shown only to the people on it.
 
 The subject, body, text versions and signed PDF of a letter whose

@@ -1,10 +1,16 @@
-"""Demo certificates and outgoing letters, run by esurat_base's demo script.
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Demo certificates and outgoing letters (idempotent), after esurat_base's.
+
+    python -m trytond.modules.esurat_signing.demo -c trytond.conf -d esurat
 
 Every demo official gets a development certificate protected by the demo
-password, so that any of them can sign in the demo."""
+password, so that any of them can sign in the demo.  Run after the demo of
+esurat_disposition when it is activated: the signed letter lands in the
+inboxes of its internal recipients."""
 import datetime
 
-from trytond.modules.esurat_base.demo import DEMO_PASSWORD
+from trytond.modules.esurat_base.demo import DEMO_PASSWORD, run_demo
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -73,7 +79,8 @@ def populate():
     def draft(subject, event, recipients, signer=p_kadis):
         outgoing = Outgoing(
             drafter=staff, drafter_position=p_staff, signer_position=signer,
-            letter_type=_reference('esurat_base', 'letter_type_surat_undangan'),
+            letter_type=_reference(
+                'esurat_base', 'letter_type_surat_undangan'),
             classification=_reference('esurat_base', 'classification_500_12'),
             urgency=_reference('esurat_base', 'urgency_normal'),
             confidentiality=_reference(
@@ -105,7 +112,7 @@ def populate():
     as_user(staff, Outgoing.submit, [signed])
     for user in [kasi, kabid]:
         as_user(user, Outgoing.approve, [Outgoing(signed.id)])
-    as_user(kadis, Outgoing.do_sign, Outgoing(signed.id), DEMO_PASSWORD)
+    as_user(kadis, Outgoing.sign_with, Outgoing(signed.id), DEMO_PASSWORD)
 
     # Waiting for the Kabid's initials
     waiting = draft(
@@ -121,3 +128,7 @@ def populate():
         "Bimbingan Teknis Aplikasi e-Surat", [
             Recipient(kind='internal', position=p_kadisdik)])
     return created + 3
+
+
+if __name__ == '__main__':
+    run_demo('esurat_signing', __doc__.splitlines()[0], populate)

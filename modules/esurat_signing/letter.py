@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 import datetime
 
 from trytond.model import fields
@@ -61,7 +63,6 @@ class Letter(metaclass=PoolMeta):
             if kinds.get(position) != 'to':
                 kinds[position] = 'cc' if recipient.is_copy else 'to'
         letter = cls(
-            direction='incoming',
             unit=agency,
             origin=outgoing,
             sender=outgoing.unit.name,

@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 import datetime
 import difflib
 
@@ -56,9 +58,10 @@ def _check_text_sizes(Model, sizes, vlist):
 class Outgoing(
         RestrictedContentMixin, ClientWriteMixin, LetterHeadingMixin, Workflow,
         ChatMixin, ModelSQL, ModelView):
-    "Outgoing Letter"
     __name__ = 'esurat.outgoing'
+    __string__ = "Outgoing Letter"
     _rec_name = 'subject'
+    _rec_name_number = 'number'
 
     _states = {'readonly': Eval('state') != 'draft'}
     _heading_states = _states
@@ -172,7 +175,8 @@ class Outgoing(
                     },
                 'approve': {
                     'invisible': ((Eval('state') != 'in_approval')
-                        | ~Eval('to_act') | (Eval('current_kind') != 'initial')),
+                        | ~Eval('to_act')
+                        | (Eval('current_kind') != 'initial')),
                     'depends': ['state', 'to_act', 'current_kind'],
                     },
                 'return_': {
@@ -236,7 +240,9 @@ class Outgoing(
     def get_drafter_positions(self, name):
         pool = Pool()
         User = pool.get('res.user')
-        return User.get_esurat_positions(self.drafter.id) if self.drafter else []
+        if not self.drafter:
+            return []
+        return User.get_esurat_positions(self.drafter.id)
 
     @classmethod
     def get_current_approval(cls, outgoings, names):
@@ -253,12 +259,6 @@ class Outgoing(
             if 'current_kind' in result:
                 result['current_kind'][approval.outgoing.id] = approval.kind
         return result
-
-    def get_rec_name(self, name):
-        subject = CONTENT_MASK if self.content_hidden else self.subject
-        if self.number:
-            return f'{self.number} - {subject}'
-        return subject
 
     @classmethod
     def get_to_act(cls, outgoings, name):
@@ -402,13 +402,9 @@ class Outgoing(
 
     @classmethod
     @ModelView.button
-    def submit(cls, outgoings):
-        with without_check_access():
-            cls._submit(outgoings)
-
-    @classmethod
+    @without_check_access
     @Workflow.transition('in_approval')
-    def _submit(cls, outgoings):
+    def submit(cls, outgoings):
         pool = Pool()
         Approval = pool.get('esurat.outgoing.approval')
         Version = pool.get('esurat.outgoing.version')
@@ -446,7 +442,6 @@ class Outgoing(
         "The pending approval of kind the current user acts for, or an error"
         pool = Pool()
         User = pool.get('res.user')
-        Delegation = pool.get('esurat.delegation')
         approval = self.current_approval
         user_id = Transaction().user
         if not approval or approval.kind != kind:
@@ -459,8 +454,7 @@ class Outgoing(
                         'esurat_signing.msg_outgoing_not_yours',
                         outgoing=self.safe_name,
                         position=approval.position.rec_name))
-            delegated = Delegation.delegated_positions(user_id)
-            if delegated.get(approval.position.id) == 'assistant':
+            if self._acts_as_assistant(approval.position, user_id):
                 raise OutgoingAccessError(gettext(
                         'esurat_signing.msg_outgoing_assistant',
                         outgoing=self.safe_name))
@@ -531,7 +525,7 @@ class Outgoing(
     @classmethod
     @without_check_access
     @Workflow.transition('cancelled')
-    def do_cancel(cls, outgoings, reason):
+    def cancel_with(cls, outgoings, reason):
         """Cancel with a recorded reason: a signed letter only by who acts
         for the position it was signed for (its holder, Plh or Plt), a draft
         also by its drafter; no administrator overrules them"""
@@ -564,20 +558,20 @@ class Outgoing(
             outgoing.chat_post(
                 'esurat_signing.msg_outgoing_cancelled_chat', reason=reason)
 
-    @staticmethod
-    def _acts_for(position, user_id):
+    @classmethod
+    def _acts_for(cls, position, user_id):
         """Whether user_id acts for position today as its holder, Plh or
         Plt; an assistant (a.n. delegation) does not"""
         pool = Pool()
         User = pool.get('res.user')
-        Delegation = pool.get('esurat.delegation')
-        Holding = pool.get('esurat.position.holding')
-        if not position or not User.acts_as(position, user_id):
-            return False
-        if position.id in Holding.user_positions(user_id):
-            return True
-        return Delegation.delegated_positions(user_id).get(
-            position.id) != 'assistant'
+        return (bool(position) and User.acts_as(position, user_id)
+            and not cls._acts_as_assistant(position, user_id))
+
+    @classmethod
+    def _acts_as_assistant(cls, position, user_id):
+        """Whether user_id acts for position today only as its assistant
+        (a.n.), who prepares but never initials or signs for it"""
+        return False
 
     @classmethod
     def assign_number(cls, outgoing, date):
@@ -592,7 +586,7 @@ class Outgoing(
 
     @classmethod
     @without_check_access
-    def do_sign(cls, outgoing, passphrase):
+    def sign_with(cls, outgoing, passphrase):
         """Number, render, sign: the signer approves the final step.
 
         Raises before anything is stored when the signer lacks the right,
@@ -809,8 +803,8 @@ def _check_route_editable(records, values=None):
 class Recipient(
         RestrictedContentMixin, ClientWriteMixin, sequence_ordered(),
         ModelSQL, ModelView):
-    "Outgoing Letter Recipient"
     __name__ = 'esurat.outgoing.recipient'
+    __string__ = "Outgoing Letter Recipient"
 
     outgoing = fields.Many2One(
         'esurat.outgoing', "Outgoing Letter", required=True,
@@ -1038,8 +1032,8 @@ class Recipient(
 
 
 class Approval(ClientWriteMixin, ModelSQL, ModelView):
-    "Approval Step"
     __name__ = 'esurat.outgoing.approval'
+    __string__ = "Approval Step"
 
     outgoing = fields.Many2One(
         'esurat.outgoing', "Outgoing Letter", required=True,
@@ -1116,8 +1110,8 @@ class Approval(ClientWriteMixin, ModelSQL, ModelView):
 
 class Version(
         RestrictedContentMixin, ClientWriteMixin, ModelSQL, ModelView):
-    "Text Version"
     __name__ = 'esurat.outgoing.version'
+    __string__ = "Text Version"
 
     outgoing = fields.Many2One(
         'esurat.outgoing', "Outgoing Letter", required=True,
@@ -1189,13 +1183,12 @@ class Version(
 
 
 class ReturnStart(ModelView):
-    "Return Draft"
     __name__ = 'esurat.outgoing.return.start'
+    __string__ = "Return Draft"
     note = fields.Text("Note", required=True)
 
 
 class Return(Wizard):
-    "Return Draft"
     __name__ = 'esurat.outgoing.return'
     start = StateView(
         'esurat.outgoing.return.start',
@@ -1216,8 +1209,8 @@ class Return(Wizard):
 
 
 class SignStart(ModelView):
-    "Sign"
     __name__ = 'esurat.outgoing.sign.start'
+    __string__ = "Sign Outgoing Letter"
     passphrase = fields.Char(
         "Passphrase", required=True,
         help="The passphrase that protects your signing key; "
@@ -1225,7 +1218,6 @@ class SignStart(ModelView):
 
 
 class Sign(Wizard):
-    "Sign"
     __name__ = 'esurat.outgoing.sign'
     start = StateView(
         'esurat.outgoing.sign.start',
@@ -1244,7 +1236,7 @@ class Sign(Wizard):
         pool = Pool()
         Outgoing = pool.get('esurat.outgoing')
         with without_check_access():
-            Outgoing.do_sign(Outgoing(self.record.id), self.start.passphrase)
+            Outgoing.sign_with(Outgoing(self.record.id), self.start.passphrase)
         return 'end'
 
     def _save(self):
@@ -1255,13 +1247,12 @@ class Sign(Wizard):
 
 
 class CancelStart(ModelView):
-    "Cancel Outgoing Letter"
     __name__ = 'esurat.outgoing.cancel.start'
+    __string__ = "Cancel Outgoing Letter"
     reason = fields.Text("Reason", required=True)
 
 
 class Cancel(Wizard):
-    "Cancel Outgoing Letter"
     __name__ = 'esurat.outgoing.cancel'
     start = StateView(
         'esurat.outgoing.cancel.start',
@@ -1275,7 +1266,7 @@ class Cancel(Wizard):
         pool = Pool()
         Outgoing = pool.get('esurat.outgoing')
         with without_check_access():
-            Outgoing.do_cancel(
+            Outgoing.cancel_with(
                 Outgoing.browse([r.id for r in self.records]),
                 self.start.reason)
         return 'end'

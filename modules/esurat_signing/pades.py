@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 """Certificates and PAdES signatures, free of Tryton.
 
 A development certificate authority issues the certificates of the demo and
@@ -26,8 +28,9 @@ import io
 import os
 from dataclasses import dataclass
 
-from asn1crypto import algos, cms, pem, tsp
+from asn1crypto import algos, cms
 from asn1crypto import keys as asn1_keys
+from asn1crypto import pem, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, padding, serialization

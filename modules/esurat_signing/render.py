@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 """The letter PDF (Tata Naskah Dinas layouts) with reportlab, free of Tryton.
 
 Only the body paragraphs go through Platypus ``Paragraph`` (justification
@@ -24,14 +26,8 @@ from reportlab.lib.units import cm, inch
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
-    BaseDocTemplate,
-    CondPageBreak,
-    Flowable,
-    Frame,
-    PageTemplate,
-    Paragraph,
-    Spacer,
-)
+    BaseDocTemplate, CondPageBreak, Flowable, Frame, PageTemplate, Paragraph,
+    Spacer)
 
 # Binary streams instead of ASCII85: smaller files, and reportlab's
 # pure-Python ASCII85 encoder was a tenth of the rendering time.  Set once
@@ -594,4 +590,3 @@ def render_letter(data, compress=True):
             ])
     document.build(story + [_LastPage()])
     return output.getvalue()
-

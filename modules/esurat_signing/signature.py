@@ -1,14 +1,16 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 import datetime
 import hashlib
 import secrets
 
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.modules.esurat_base.access import ClientWriteMixin
+from trytond.modules.esurat_base.letter import ContentChar
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 from trytond.url import http_base
 
-from trytond.modules.esurat_base.access import ClientWriteMixin
-from trytond.modules.esurat_base.letter import ContentChar
 from . import render
 from .content import EXPORT_HIDDEN, RestrictedContentMixin
 
@@ -19,11 +21,10 @@ TOKEN_BYTES = 24
 
 class Signature(
         RestrictedContentMixin, ClientWriteMixin, ModelSQL, ModelView):
-    """Electronic Signature
-
-    What was signed, by whom, as what and when, with the signed PDF, its
+    """What was signed, by whom, as what and when, with the signed PDF, its
     SHA-256 and the unguessable token of its public verification page."""
     __name__ = 'esurat.signature'
+    __string__ = "Electronic Signature"
 
     outgoing = fields.Many2One(
         'esurat.outgoing', "Outgoing Letter", required=True, readonly=True,

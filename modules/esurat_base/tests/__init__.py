@@ -1,1 +1,3 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 from .tools import create_org, create_position, create_user  # noqa: F401

@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 """The access policy of a module, read from its README and checked.
 
 Each e-Surat module's README has an "Access policy" section with two
@@ -15,8 +17,7 @@ from trytond.model import ModelSingleton, ModelSQL, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
-from trytond.transaction import (
-    Transaction, check_access, without_check_access)
+from trytond.transaction import Transaction, check_access, without_check_access
 
 from ..access import ClientWriteMixin
 

@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 import datetime
 import os
 import re
@@ -156,8 +158,10 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         with self.assertRaises(UserError):
             register([letter])
         self.assertEqual(letter.state, 'draft')
-        self.assertEqual(UnitSequence.last_number_of(
-                org.kominfo, datetime.date.today().year, 'agenda'), 0)
+        self.assertFalse(UnitSequence.search([
+                    ('unit', '=', org.kominfo.id),
+                    ('last_number', '>', 0),
+                    ]))
 
     @with_transaction()
     def test_duplicate_needs_reason(self):
@@ -506,7 +510,7 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
                 ([('received_date', '<', datetime.date.today())], [flood]),
                 ([('classification.code', '=', '300')], [flood]),
                 ([('unit', '=', org.kominfo.id),
-                        ('state', '=', 'registered')], [flood, spbe]),
+                    ('state', '=', 'registered')], [flood, spbe]),
                 ]:
             with self.subTest(domain=domain):
                 self.assertEqual(
@@ -1311,6 +1315,77 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         self.assertEqual(attachment.get_filename(), 'surat.pdf')
         self.assertEqual(attachment.get_content_type(), 'application/pdf')
         self.assertEqual(attachment.get_content(), b'%PDF-1.7 surat')
+
+    @with_transaction()
+    def test_notification_batch(self):
+        """Notices to several positions make one queued task and one email
+        per address; each user is told in their language"""
+        pool = Pool()
+        Notification = pool.get('esurat.notification')
+        Mail = pool.get('esurat.mail')
+        Lang = pool.get('ir.lang')
+        load_indonesian()
+        org = create_org()
+        english, = Lang.search([('code', '=', 'en')])
+        org.u_kadis.language = english
+        for user in [org.u_kadis, org.u_kabid, org.u_staff]:
+            user.email = f'{user.login}@sukamajukab.go.id'
+            user.save()
+        registered = self.create_letter(org)
+        distributed = self.create_letter(org, sender_number='B-2')
+        transaction = Transaction()
+        tasks = len(transaction.tasks)
+        Notification.send_batch([
+                Notification.notice(
+                    'esurat_base.msg_letter_registered_chat', registered,
+                    positions=[org.p_kadis, org.p_kabid, org.p_staff,
+                        org.p_kadinkes],
+                    agenda='1/500.12/2026'),
+                Notification.notice(
+                    'esurat_base.msg_letter_distributed_chat', distributed,
+                    positions=[org.p_kabid], users=[org.u_kabid]),
+                ])
+        self.assertEqual(len(transaction.tasks), tasks + 1)
+        mails = {m.to: m for m in Mail.search([])}
+        self.assertEqual(sorted(mails), [
+                'kabid_aptika@sukamajukab.go.id',
+                'kadis_kominfo@sukamajukab.go.id',
+                'staf_aptika@sukamajukab.go.id'])
+        self.assertEqual(
+            mails['kadis_kominfo@sukamajukab.go.id'].subject,
+            "Registered with agenda number 1/500.12/2026.")
+        self.assertEqual(
+            mails['staf_aptika@sukamajukab.go.id'].subject,
+            "Diregistrasi dengan nomor agenda 1/500.12/2026.")
+        digest = mails['kabid_aptika@sukamajukab.go.id']
+        self.assertEqual(digest.subject, "e-Surat: 2 notifikasi")
+        self.assertIn(
+            "Diregistrasi dengan nomor agenda 1/500.12/2026.", digest.body)
+        self.assertIn(
+            "Telah didistribusikan kepada pihak yang dituju.", digest.body)
+        self.assertIn(distributed.__href__, digest.body)
+        self.assertEqual(
+            sorted((n.user.login, n.label)
+                for n in transaction.user_notifications), [
+                ('kabid_aptika',
+                    "Diregistrasi dengan nomor agenda 1/500.12/2026."),
+                ('kabid_aptika',
+                    "Telah didistribusikan kepada pihak yang dituju."),
+                ('kadis_kesehatan',
+                    "Diregistrasi dengan nomor agenda 1/500.12/2026."),
+                ('kadis_kominfo',
+                    "Registered with agenda number 1/500.12/2026."),
+                ('staf_aptika',
+                    "Diregistrasi dengan nomor agenda 1/500.12/2026."),
+                ])
+
+        email_uri = config.get('email', 'uri')
+        self.addCleanup(config.set, 'email', 'uri', email_uri)
+        with SMTPServer() as server:
+            config.set('email', 'uri', server.uri)
+            run_queue()
+        self.assertEqual(len(server.messages), 3)
+        self.assertTrue(all(m.state == 'sent' for m in mails.values()))
 
     @with_transaction()
     def test_client_cannot_write_workflow_fields(self):

@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 """Helpers shared by the tests of e-Surat modules.
 
 ``create_org`` builds a small Kabupaten inside a test transaction: the

@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 import datetime
 from pathlib import Path
 
@@ -676,8 +678,7 @@ class EsuratDispositionTestCase(PolicyTestMixin, ModuleTestCase):
         "The report's attachment is a real PDF, JPG or PNG"
         pool = Pool()
         Disposition = pool.get('esurat.disposition')
-        from trytond.modules.esurat_base.exceptions import (
-            FileValidationError)
+        from trytond.modules.esurat_base.exceptions import FileValidationError
         from trytond.modules.esurat_base.tests.tools import pdf_bytes
         org = self.setup_org()
         letter = self.letter_to(org, org.p_kadis, unit=org.kominfo)

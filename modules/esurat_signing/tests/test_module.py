@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 import datetime
 from contextlib import contextmanager
 from io import BytesIO
@@ -19,21 +21,17 @@ from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from .. import pades, routes
-from .tools import (
-    PASSPHRASE, configure_signing, create_signing_org, outgoing_values)
+from .tools import PASSPHRASE, SigningTestMixin, create_signing_org
 
 TODAY = datetime.date.today()
 
 
-class EsuratSigningTestCase(PolicyTestMixin, ModuleTestCase):
-    "Test e-Surat signing module"
+class EsuratSigningTestCase(
+        SigningTestMixin, PolicyTestMixin, ModuleTestCase):
+    "Test e-Surat signing module, with esurat_disposition"
     module = 'esurat_signing'
+    extras = ['esurat_disposition']
     policy_readme = Path(__file__).parents[1] / 'README.md'
-
-    @classmethod
-    def setUpClass(cls):
-        configure_signing()
-        super().setUpClass()
 
     def policy_fixture(self):
         "A signed letter with a certificate, its steps and a recipient"
@@ -41,43 +39,6 @@ class EsuratSigningTestCase(PolicyTestMixin, ModuleTestCase):
         self.signed(org, recipients=[{
                     'kind': 'external', 'name': "Direktur RSUD",
                     'email': 'rsud@example.com'}])
-
-    def draft(self, org, signer=None, recipients=(), **values):
-        pool = Pool()
-        Outgoing = pool.get('esurat.outgoing')
-        values = outgoing_values(org, signer or org.p_kadis, **values)
-        if recipients:
-            values['recipients'] = [('create', list(recipients))]
-        with as_user(org.u_staff):
-            outgoing, = Outgoing.create([values])
-        return Outgoing(outgoing.id)
-
-    def submit(self, org, outgoing):
-        pool = Pool()
-        Outgoing = pool.get('esurat.outgoing')
-        with as_user(org.u_staff):
-            Outgoing.submit([Outgoing(outgoing.id)])
-
-    def approve(self, user, outgoing):
-        pool = Pool()
-        Outgoing = pool.get('esurat.outgoing')
-        with as_user(user):
-            Outgoing.approve([Outgoing(outgoing.id)])
-
-    def sign(self, user, outgoing, passphrase=PASSPHRASE):
-        pool = Pool()
-        Outgoing = pool.get('esurat.outgoing')
-        with as_user(user):
-            Outgoing.do_sign(Outgoing(outgoing.id), passphrase)
-        return Outgoing(outgoing.id)
-
-    def signed(self, org, recipients=(), **values):
-        "An outgoing letter taken through its whole route and signed"
-        outgoing = self.draft(org, recipients=recipients, **values)
-        self.submit(org, outgoing)
-        for user in [org.u_kasi, org.u_kabid, org.u_sekdis]:
-            self.approve(user, outgoing)
-        return self.sign(org.u_kadis, outgoing)
 
     @with_transaction()
     def test_default_signer(self):
@@ -309,9 +270,9 @@ class EsuratSigningTestCase(PolicyTestMixin, ModuleTestCase):
                     Outgoing.delete([Outgoing(outgoing.id)])
         # Only the signer cancels a signed letter, with a reason
         with as_user(org.u_staff), self.assertRaises(AccessError):
-            Outgoing.do_cancel([Outgoing(outgoing.id)], "Salah alamat")
+            Outgoing.cancel_with([Outgoing(outgoing.id)], "Salah alamat")
         with as_user(org.u_kadis):
-            Outgoing.do_cancel([Outgoing(outgoing.id)], "Salah alamat")
+            Outgoing.cancel_with([Outgoing(outgoing.id)], "Salah alamat")
         outgoing = Outgoing(outgoing.id)
         self.assertEqual(outgoing.state, 'cancelled')
         self.assertTrue(outgoing.signature.cancelled)
@@ -557,7 +518,7 @@ class EsuratSigningTestCase(PolicyTestMixin, ModuleTestCase):
 
         # A cancelled letter says so
         with Transaction().set_user(org.u_kadis.id):
-            pool.get('esurat.outgoing').do_cancel([outgoing], "Salah kirim")
+            pool.get('esurat.outgoing').cancel_with([outgoing], "Salah kirim")
         page = routes._page(
             200, signature=Signature(signature.id), check=None, date='',
             signed_at='')
@@ -591,11 +552,6 @@ class EsuratSigningTestCase(PolicyTestMixin, ModuleTestCase):
                         ('channel.resource', '=', str(outgoing))])])
 
     # Hostile clients (issue 9) ------------------------------------------
-
-    @with_transaction(user=0)
-    def test_wizards(self):
-        "Wizards are well defined (as root: their groups are officials')"
-        super().test_wizards.__wrapped__(self)
 
     def run_wizard(self, name, outgoing_or_none, *steps):
         """Run wizard name as the client does: create a session, then
@@ -872,6 +828,8 @@ class EsuratSigningTestCase(PolicyTestMixin, ModuleTestCase):
         others may not run; an official without a position gets none"""
         pool = Pool()
         Certificate = pool.get('esurat.signing.certificate')
+        Menu = pool.get('ir.ui.menu')
+        ModelData = pool.get('ir.model.data')
         org = create_signing_org()
         passphrase = 'kabid-aptika-2026'
         step = ({'start': {
@@ -882,6 +840,15 @@ class EsuratSigningTestCase(PolicyTestMixin, ModuleTestCase):
                 'esurat.signing.certificate.request', None, step)
             certificate, = Certificate.search([])
         self.assertEqual(certificate.user, org.u_kabid)
+        # An official without any certificate starts it from the menu
+        menu = Menu(ModelData.get_id(
+                'esurat_signing', 'menu_certificate_request'))
+        with as_user(org.u_sekdis):
+            self.assertIn(menu, Menu.search([]))
+            self.run_wizard('esurat.signing.certificate.request', menu, step)
+            self.assertTrue(Certificate.search([
+                        ('user', '=', org.u_sekdis.id),
+                        ('state', '=', 'valid')]))
         for user in [org.u_staff, org.u_operator, org.u_superadmin]:
             with self.subTest(user=user.login), as_user(user):
                 with self.assertRaises(AccessError):
@@ -907,14 +874,14 @@ class EsuratSigningTestCase(PolicyTestMixin, ModuleTestCase):
         for user in [org.u_staff, org.u_operator, org.u_superadmin]:
             with self.subTest(user=user.login), as_user(user):
                 with self.assertRaises(AccessError):
-                    Outgoing.do_cancel([Outgoing(outgoing.id)], "Salah")
+                    Outgoing.cancel_with([Outgoing(outgoing.id)], "Salah")
                 with self.assertRaises(AccessError):
                     self.run_wizard('esurat.outgoing.cancel', outgoing,
                         ({'start': {'reason': "Salah"}}, 'cancel'))
         with as_user(org.u_kadis):
             for reason in ['', '   ', None]:
                 with self.assertRaises(ValidationError):
-                    Outgoing.do_cancel([Outgoing(outgoing.id)], reason)
+                    Outgoing.cancel_with([Outgoing(outgoing.id)], reason)
         outgoing = Outgoing(outgoing.id)
         self.assertEqual(outgoing.state, 'signed')
         self.assertFalse(outgoing.signature.cancelled)
@@ -961,7 +928,7 @@ class EsuratSigningTestCase(PolicyTestMixin, ModuleTestCase):
             [('pending', None)])
         # The copy is the drafter's to delete or cancel
         with as_user(org.u_staff):
-            Outgoing.do_cancel([copy], "Tidak jadi")
+            Outgoing.cancel_with([copy], "Tidak jadi")
         outgoing = Outgoing(outgoing.id)
         self.assertEqual(outgoing.state, 'signed')
         self.assertFalse(outgoing.signature.cancelled)
@@ -1104,6 +1071,54 @@ class EsuratSigningTestCase(PolicyTestMixin, ModuleTestCase):
         self.assertIsNone(outgoing.signature)
         self.assertEqual(len(Recipient.search(
                     [('outgoing', '=', outgoing.id)])), 40)
+
+
+class EsuratSigningBaseOnlyTestCase(SigningTestMixin, ModuleTestCase):
+    "Test e-Surat signing module with esurat_base alone"
+    module = 'esurat_signing'
+
+    @with_transaction()
+    def test_sign_verify_deliver(self):
+        """Without esurat_disposition a letter is signed, verified and
+        delivered: by email, on the print list and, internally, as an
+        incoming letter distributed in the receiving agency"""
+        pool = Pool()
+        Signature = pool.get('esurat.signature')
+        Mail = pool.get('esurat.mail')
+        for name in ['esurat.delegation', 'esurat.disposition']:
+            with self.assertRaises(KeyError):
+                pool.get(name)
+        org = create_signing_org()
+        outgoing = self.signed(org, recipients=[
+                {'kind': 'internal', 'position': org.p_kadinkes.id},
+                {'kind': 'external', 'name': "PT Telekomunikasi",
+                    'email': 'surat@telkom.example'},
+                {'kind': 'external', 'name': "Camat Lama",
+                    'address': "Jl. Raya 2"},
+                ])
+        self.assertEqual(outgoing.state, 'signed')
+        signature = Signature.by_token(outgoing.signature.token)
+        pdf = bytes(signature.pdf)
+        self.assertTrue(signature.matches(pdf))
+        validation = pades.validate(
+            pdf, Signature.trust_anchors(), revoked=Signature.revoked())
+        self.assertTrue(validation.intact and validation.valid)
+
+        email_uri = config.get('email', 'uri')
+        self.addCleanup(config.set, 'email', 'uri', email_uri)
+        with SMTPServer() as server:
+            config.set('email', 'uri', server.uri)
+            run_queue()
+        dinkes, telkom, camat = outgoing.recipients
+        self.assertEqual(
+            [r.delivery_state for r in outgoing.recipients],
+            ['delivered', 'emailed', 'to_print'])
+        self.assertEqual(
+            (dinkes.letter.unit, dinkes.letter.state, dinkes.letter.origin),
+            (org.dinkes, 'distributed', outgoing))
+        self.assertEqual(telkom.mail, Mail(telkom.mail.id))
+        message, = server.messages
+        self.assertEqual(message['To'], 'surat@telkom.example')
 
 
 del ModuleTestCase

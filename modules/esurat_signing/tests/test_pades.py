@@ -1,3 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 """Unit tests of pades.py and render.py (no database)"""
 import datetime
 import io
@@ -13,6 +15,7 @@ from PIL import Image
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+
 from trytond.modules.esurat_signing import pades, render
 from trytond.modules.esurat_signing.tests.tools import qr_codes
 

@@ -1,10 +1,14 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 """Helpers of the esurat_signing tests: signing configuration, an
-organisation with a route of three initials, outgoing letter values, and
-reading QR codes off a PDF as a phone camera does."""
+organisation with a route of three initials, outgoing letter values, a
+mixin taking letters through their route, and reading QR codes off a PDF
+as a phone camera does."""
 from trytond import config
 from trytond.modules.esurat_base.tests.tools import (
-    create_org, create_position, create_user, reference)
+    as_user, create_org, create_position, create_user, reference)
 from trytond.pool import Pool
+from trytond.tests.test_tryton import with_transaction
 
 CA_PASSPHRASE = 'ca-test-passphrase'
 PASSPHRASE = 'tanda-tangan-2026'
@@ -69,6 +73,57 @@ def outgoing_values(org, signer, **values):
         }
     result.update(values)
     return result
+
+
+class SigningTestMixin:
+    "Takes outgoing letters through their route as their people would"
+
+    @with_transaction(user=0)
+    def test_wizards(self):
+        "Wizards are well defined (as root: their groups are officials')"
+        super().test_wizards.__wrapped__(self)
+
+    @classmethod
+    def setUpClass(cls):
+        configure_signing()
+        super().setUpClass()
+
+    def draft(self, org, signer=None, recipients=(), **values):
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        values = outgoing_values(org, signer or org.p_kadis, **values)
+        if recipients:
+            values['recipients'] = [('create', list(recipients))]
+        with as_user(org.u_staff):
+            outgoing, = Outgoing.create([values])
+        return Outgoing(outgoing.id)
+
+    def submit(self, org, outgoing):
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        with as_user(org.u_staff):
+            Outgoing.submit([Outgoing(outgoing.id)])
+
+    def approve(self, user, outgoing):
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        with as_user(user):
+            Outgoing.approve([Outgoing(outgoing.id)])
+
+    def sign(self, user, outgoing, passphrase=PASSPHRASE):
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        with as_user(user):
+            Outgoing.sign_with(Outgoing(outgoing.id), passphrase)
+        return Outgoing(outgoing.id)
+
+    def signed(self, org, recipients=(), **values):
+        "An outgoing letter taken through its whole route and signed"
+        outgoing = self.draft(org, recipients=recipients, **values)
+        self.submit(org, outgoing)
+        for user in [org.u_kasi, org.u_kabid, org.u_sekdis]:
+            self.approve(user, outgoing)
+        return self.sign(org.u_kadis, outgoing)
 
 
 def qr_codes(pdf):
