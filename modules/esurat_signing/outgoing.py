@@ -42,22 +42,38 @@ RECIPIENT_SIZES = {
     }
 
 
-def _check_text_sizes(Model, sizes, vlist):
-    """Refuse texts longer than sizes with a short message, before Tryton's
-    own, which quotes the whole text"""
-    for values in vlist:
-        for name, size in sizes.items():
-            value = values.get(name)
-            if isinstance(value, str) and len(value) > size:
-                raise OutgoingValidationError(gettext(
-                        'esurat_signing.msg_text_too_long',
-                        field=Model.__names__(name)['field'],
-                        size=size, length=len(value)))
+class TextSizeMixin:
+    """Refuse texts longer than their field's size with a short message,
+    before Tryton's own, which quotes the whole text"""
+    __slots__ = ()
+
+    @classmethod
+    def check_text_sizes(cls, vlist):
+        for values in vlist:
+            for name, value in values.items():
+                size = getattr(cls._fields.get(name), 'size', None)
+                if (isinstance(size, int) and isinstance(value, str)
+                        and len(value) > size):
+                    raise OutgoingValidationError(gettext(
+                            'esurat_signing.msg_text_too_long',
+                            field=cls.__names__(name)['field'],
+                            size=size, length=len(value)))
+
+    @classmethod
+    def create(cls, vlist):
+        cls.check_text_sizes(vlist)
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        cls.check_text_sizes([v for _, v in zip(actions, actions)])
+        super().write(*args)
 
 
 class Outgoing(
-        RestrictedContentMixin, ClientWriteMixin, LetterHeadingMixin, Workflow,
-        ChatMixin, ModelSQL, ModelView):
+        TextSizeMixin, RestrictedContentMixin, ClientWriteMixin,
+        LetterHeadingMixin, Workflow, ChatMixin, ModelSQL, ModelView):
     __name__ = 'esurat.outgoing'
     __string__ = "Outgoing Letter"
     _rec_name = 'subject'
@@ -744,24 +760,10 @@ class Outgoing(
                         outgoing.current_approval.kind
                         if outgoing.current_approval else 'initial')
 
-    @classmethod
-    def create(cls, vlist):
-        _check_text_sizes(cls, TEXT_SIZES, vlist)
-        return super().create(vlist)
-
-    @classmethod
-    def write(cls, *args):
-        actions = iter(args)
-        _check_text_sizes(
-            cls, TEXT_SIZES, [v for _, v in zip(actions, actions)])
-        super().write(*args)
-
     def check_sizes(self):
         "Refuse at submission the texts of drafts saved before the limits"
-        _check_text_sizes(self.__class__, TEXT_SIZES, [
-                {n: getattr(self, n) for n in TEXT_SIZES}])
-        _check_text_sizes(self.__class__.recipients.get_target(),
-            RECIPIENT_SIZES, [
+        self.check_text_sizes([{n: getattr(self, n) for n in TEXT_SIZES}])
+        self.__class__.recipients.get_target().check_text_sizes([
                 {n: getattr(r, n) for n in RECIPIENT_SIZES}
                 for r in self.recipients])
 
@@ -801,8 +803,8 @@ def _check_route_editable(records, values=None):
 
 
 class Recipient(
-        RestrictedContentMixin, ClientWriteMixin, sequence_ordered(),
-        ModelSQL, ModelView):
+        TextSizeMixin, RestrictedContentMixin, ClientWriteMixin,
+        sequence_ordered(), ModelSQL, ModelView):
     __name__ = 'esurat.outgoing.recipient'
     __string__ = "Outgoing Letter Recipient"
 
@@ -911,18 +913,6 @@ class Recipient(
 
     def get_signed_pdf(self, name):
         return self.outgoing.get_signed_pdf(name)
-
-    @classmethod
-    def create(cls, vlist):
-        _check_text_sizes(cls, RECIPIENT_SIZES, vlist)
-        return super().create(vlist)
-
-    @classmethod
-    def write(cls, *args):
-        actions = iter(args)
-        _check_text_sizes(
-            cls, RECIPIENT_SIZES, [v for _, v in zip(actions, actions)])
-        super().write(*args)
 
     @classmethod
     def check_modification(cls, mode, recipients, values=None,
