@@ -299,16 +299,15 @@ class Session(metaclass=PoolMeta):
         idle = config.getint('session', 'timeout')
         if not valid or not idle:
             return valid
-        sessions = cls.search([
-                ('create_uid', '=', user),
-                ('key', '=', key),
-                domain or [],
-                ], limit=1)
-        if sessions:
-            session, = sessions
-            last = session.last_modified_at
-            if datetime.datetime.now() - last > datetime.timedelta(
-                    seconds=idle):
-                cls.delete(sessions)
-                return False
+        # Tryton's check has just put the session's last reset in this
+        # cache: no other query on the path of every call
+        last = cls._session_reset_cache.get(key)
+        if last is not None and datetime.datetime.now() - last > (
+                datetime.timedelta(seconds=idle)):
+            cls.delete(cls.search([
+                        ('create_uid', '=', user),
+                        ('key', '=', key),
+                        domain or [],
+                        ]))
+            return False
         return valid
