@@ -343,9 +343,14 @@ def test_operator_registers_and_only_the_addressee_sees_it(
     expect(operator.field('sender')).to_be_editable()
     operator.field('sender').fill("Kementerian Komunikasi dan Digital")
     operator.field('sender_number').fill(sender_number)
-    operator.field('sender_date').fill(
-        (datetime.date.today() - datetime.timedelta(days=2)).strftime(
-            DATE_FORMAT))
+    # The duplicate check answers the number: let sao show its answer before
+    # the next field, or the redisplay empties what was typed meanwhile
+    operator.settle()
+    sender_date = (datetime.date.today() - datetime.timedelta(days=2)
+        ).strftime(DATE_FORMAT)
+    operator.field('sender_date').fill(sender_date)
+    operator.settle()
+    expect(operator.field('sender_date')).to_have_value(sender_date)
     operator.field('subject').fill(subject)
     operator.choose('letter_type', "Surat Undangan")
     operator.choose('classification', "Komunikasi dan Informatika")
