@@ -19,7 +19,7 @@ LOGINS = [
     ]
 MODELS = [
     'esurat.letter', 'esurat.letter.recipient', 'esurat.letter.file',
-    'esurat.disposition', 'esurat.delegation',
+    'esurat.disposition',
     'esurat.position', 'esurat.position.holding', 'esurat.unit',
     'esurat.outgoing', 'esurat.outgoing.recipient',
     'esurat.outgoing.approval', 'esurat.outgoing.version',

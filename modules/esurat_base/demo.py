@@ -321,16 +321,45 @@ def populate_org():
         account = user(login, holder, unit_code, groups, index)
         if not Holding.search([('position', '=', position.id)], limit=1):
             Holding(
-                position=position, user=account, kind=kind,
+                position=position, user=account, kind=kind, state='approved',
+                reason=None if kind == 'definitive' else 'vacancy',
                 start_date=datetime.date(2024, 1, 2)).save()
     for index, (login, name, unit_code, groups) in enumerate(
             EXTRA_USERS, len(POSITIONS) + 1):
         user(login, name, unit_code, groups, index)
+    populate_plh()
     admin = User(ModelData.get_id('res', 'user_admin'))
     if admin.language != lang:
         admin.language = lang
         admin.save()
     return [u for u in units.values() if u.is_agency], positions
+
+
+def populate_plh():
+    """The Kepala Dinas Kesehatan is on leave: the Kabid Yankes is Plh,
+    requested by the holder and approved by the Sekda"""
+    pool = Pool()
+    Holding = pool.get('esurat.position.holding')
+    Position = pool.get('esurat.position')
+    User = pool.get('res.user')
+    today = datetime.date.today()
+    kadinkes = _get(Position, [('name', '=', "Kepala Dinas Kesehatan")])
+    kabid = _get(User, [('login', '=', 'kabid.yankes')])
+    if not kadinkes or not kabid or Holding.search([
+                ('position', '=', kadinkes.id), ('kind', '=', 'plh')],
+            limit=1):
+        return
+    holding = Holding(
+        position=kadinkes, user=kabid, kind='plh', reason='leave',
+        start_date=today - datetime.timedelta(days=1),
+        end_date=today + datetime.timedelta(days=5), note="Cuti tahunan")
+    holding.save()
+    Holding.request([holding])
+    approvers = Holding.search([
+            ('position', '=', holding.approver_position.id),
+            ('current', '=', True)], limit=1)
+    with Transaction().set_user(approvers[0].user.id if approvers else 0):
+        Holding.approve([holding])
 
 
 def _scan(subject, agenda):

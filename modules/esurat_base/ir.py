@@ -41,8 +41,11 @@ class Cron(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.method.selection.append(
-            ('esurat.mail|send_pending', "Send Pending Emails"))
+        cls.method.selection.extend([
+                ('esurat.mail|send_pending', "Send Pending Emails"),
+                ('esurat.position.holding|update_states',
+                    "Start and End Position Holdings"),
+                ])
 
 
 class ChatChannel(metaclass=PoolMeta):

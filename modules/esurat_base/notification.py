@@ -30,17 +30,10 @@ class Notification(Model):
 
     @classmethod
     def position_users(cls, position_ids):
-        "Ids of the users behind each position of position_ids today"
+        "Ids of the users who hold or act for each position today"
         pool = Pool()
         Holding = pool.get('esurat.position.holding')
-        result = defaultdict(set)
-        if position_ids:
-            for holding in Holding.search([
-                        ('position', 'in', list(position_ids)),
-                        ('current', '=', True),
-                        ]):
-                result[holding.position.id].add(holding.user.id)
-        return result
+        return Holding.position_users(list(position_ids))
 
     @classmethod
     def recipients(cls, notices):

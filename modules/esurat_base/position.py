@@ -8,7 +8,7 @@ from trytond import backend
 from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, fields, tree)
+    DeactivableMixin, Index, ModelSQL, ModelView, Workflow, fields, tree)
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.tools import grouped_slice
@@ -122,32 +122,96 @@ class Position(
         return {k: ', '.join(v) for k, v in names.items()}
 
 
-class Holding(ClientWriteMixin, ModelSQL, ModelView):
+# How each kind of holding is written before the position's name
+PREFIXES = {
+    'definitive': '', 'plt': 'Plt.', 'plh': 'Plh.', 'assistant': 'a.n.'}
+# When a user holds a position twice, the stronger kind says how they act
+KIND_STRENGTH = ['definitive', 'plt', 'plh', 'assistant']
+# Kinds that act for the position's holder: approved through the org chart
+ACTING_KINDS = {'plt', 'plh', 'assistant'}
+# Holdings that give their user the position on their dates
+EFFECTIVE_STATES = ('approved', 'active')
+
+
+def acting_title(kind, position_name):
+    "How someone holding position_name as kind signs, e.g. \"Plh. Camat\""
+    prefix = PREFIXES.get(kind or 'definitive', '')
+    return f'{prefix} {position_name}' if prefix else position_name
+
+
+class Holding(ClientWriteMixin, Workflow, ModelSQL, ModelView):
+    """Who holds a position, and as what: definitive (an appointment the
+    administrator records from its decree), Plt or Plh (acting while the
+    position is vacant or its holder away) or assistant (a.n., preparing
+    for the official).  Acting holdings are requested by the holder or an
+    administrator and approved by the head the org chart names."""
     __name__ = 'esurat.position.holding'
     __string__ = "Position Holding"
 
+    _states = {'readonly': Eval('state') != 'draft'}
     position = fields.Many2One(
-        'esurat.position', "Position", required=True, ondelete='RESTRICT')
+        'esurat.position', "Position", required=True, ondelete='RESTRICT',
+        states=_states)
     user = fields.Many2One(
-        'res.user', "User", required=True, ondelete='RESTRICT')
+        'res.user', "User", required=True, ondelete='RESTRICT',
+        states=_states)
     kind = fields.Selection([
             ('definitive', "Definitive"),
             ('plt', "Plt (Acting)"),
             ('plh', "Plh (Daily Acting)"),
-            ], "Kind", required=True, sort=False,
+            ('assistant', "Assistant (a.n.)"),
+            ], "Kind", required=True, sort=False, states=_states,
         help="Plt acts in a vacant position; "
-        "Plh acts while the holder is temporarily away.")
+        "Plh acts while the holder is temporarily away; "
+        "an assistant acts on behalf (a.n.) of the official: drafts and "
+        "disposes as instructed, never signs or approves.")
+    reason = fields.Selection([
+            (None, ""),
+            ('leave', "Leave (Cuti)"),
+            ('training', "Training (Diklat)"),
+            ('retirement', "Retirement (Pensiun)"),
+            ('legal', "Legal Process"),
+            ('official_travel', "Official Travel (Dinas Luar)"),
+            ('vacancy', "Vacant Position"),
+            ('assistance', "Personal Assistance"),
+            ], "Reason", sort=False,
+        states={
+            'readonly': _states['readonly'],
+            'required': Eval('kind') != 'definitive',
+            'invisible': Eval('kind') == 'definitive',
+            })
     start_date = fields.Date(
-        "Start Date", required=True,
+        "Start Date", required=True, states=_states,
         domain=[If(Bool(Eval('end_date')),
                 ('start_date', '<=', Eval('end_date')), ())])
+    # An administrator ends an appointment (transfer, retirement) on its
+    # record; an acting holding ends by being cancelled
     end_date = fields.Date(
         "End Date",
         domain=[If(Bool(Eval('end_date')),
-                ('end_date', '>=', Eval('start_date')), ())])
+                ('end_date', '>=', Eval('start_date')), ())],
+        states={
+            'readonly': ~Eval('state').in_(['draft', 'approved', 'active']),
+            'required': Eval('kind').in_(['plh', 'assistant']),
+            })
+    approver_position = fields.Many2One(
+        'esurat.position', "Approver", readonly=True, ondelete='RESTRICT')
+    approved_by = fields.Many2One(
+        'res.user', "Approved By", readonly=True, ondelete='RESTRICT')
+    approved_as = fields.Char("Approved As", readonly=True)
+    note = fields.Text("Note", states=_states)
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('requested', "Requested"),
+            ('approved', "Approved"),
+            ('active', "Active"),
+            ('ended', "Ended"),
+            ('cancelled', "Cancelled"),
+            ], "State", required=True, readonly=True, sort=False)
     current = fields.Function(
         fields.Boolean("Current"), 'get_current', searcher='search_current')
     title = fields.Function(fields.Char("Title"), 'get_title')
+    del _states
 
     _user_positions_cache = Cache(
         'esurat_position_holding.user_positions', context=False)
@@ -161,9 +225,66 @@ class Holding(ClientWriteMixin, ModelSQL, ModelView):
                 Index(t,
                     (t.user, Index.Equality()),
                     (t.start_date, Index.Range()),
-                    (t.end_date, Index.Range())),
+                    (t.end_date, Index.Range()),
+                    where=t.state.in_(EFFECTIVE_STATES)),
                 Index(t, (t.position, Index.Range())),
                 })
+        cls._transitions |= {
+            ('draft', 'requested'),
+            ('draft', 'approved'),
+            ('requested', 'approved'),
+            ('requested', 'draft'),
+            ('approved', 'active'),
+            ('active', 'ended'),
+            ('draft', 'cancelled'),
+            ('requested', 'cancelled'),
+            ('approved', 'cancelled'),
+            ('active', 'cancelled'),
+            }
+        cls._buttons.update({
+                'request': {
+                    'invisible': ((Eval('state') != 'draft')
+                        | (Eval('kind') == 'definitive')),
+                    'depends': ['state', 'kind'],
+                    },
+                'confirm': {
+                    'invisible': ((Eval('state') != 'draft')
+                        | (Eval('kind') != 'definitive')),
+                    'depends': ['state', 'kind'],
+                    },
+                'approve': {
+                    'invisible': Eval('state') != 'requested',
+                    'depends': ['state'],
+                    },
+                'draft': {
+                    'invisible': Eval('state') != 'requested',
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': ~Eval('state').in_(
+                        ['draft', 'requested', 'approved', 'active']),
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+        # Holdings made before the workflow existed were in force
+        migrate_state = (
+            table_h.table_exist(cls._table)
+            and not table_h.column_exist('state'))
+        super().__register__(module)
+        if migrate_state:
+            table = cls.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.update(
+                    [table.state], ['approved'],
+                    where=table.state == Null))
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
 
     @classmethod
     def default_kind(cls):
@@ -176,7 +297,8 @@ class Holding(ClientWriteMixin, ModelSQL, ModelView):
     def is_current(self, date=None):
         if date is None:
             date = datetime.date.today()
-        return (self.start_date <= date
+        return (self.state in EFFECTIVE_STATES
+            and self.start_date <= date
             and (not self.end_date or self.end_date >= date))
 
     def get_current(self, name):
@@ -187,40 +309,58 @@ class Holding(ClientWriteMixin, ModelSQL, ModelView):
         _, operator, value = clause
         today = datetime.date.today()
         current = [
+            ('state', 'in', EFFECTIVE_STATES),
             ('start_date', '<=', today),
             ['OR', ('end_date', '=', None), ('end_date', '>=', today)],
             ]
         if (operator == '=') == bool(value):
             return current
         return ['OR',
+            ('state', 'not in', EFFECTIVE_STATES),
             ('start_date', '>', today),
             ('end_date', '<', today),
             ]
 
+    @property
+    def acting_as(self):
+        "The position's name as its holder signs, e.g. \"Plh. Kepala Dinas\""
+        return acting_title(self.kind, self.position.name)
+
     def get_title(self, name):
-        prefix = {'plt': 'Plt. ', 'plh': 'Plh. '}.get(self.kind, '')
-        return f'{prefix}{self.user.rec_name}'
+        prefix = PREFIXES.get(self.kind, '')
+        name = self.user.rec_name
+        return f'{prefix} {name}' if prefix else name
 
     def get_rec_name(self, name):
         return f'{self.position.rec_name}: {self.title}'
 
     @classmethod
+    def search_rec_name(cls, name, clause):
+        return rec_name_domain(clause, ['position.rec_name', 'user.rec_name'])
+
+    # Checks ------------------------------------------------------------
+
+    @classmethod
     def validate_fields(cls, holdings, field_names):
         super().validate_fields(holdings, field_names)
         cls.check_overlap(holdings, field_names)
+        cls.check_acting_user(holdings, field_names)
 
     @classmethod
     def check_overlap(cls, holdings, field_names=None):
         "A position has at most one holder of each kind on any day"
         if field_names and not (
-                {'position', 'kind', 'start_date', 'end_date'}
+                {'position', 'kind', 'start_date', 'end_date', 'state'}
                 & set(field_names)):
             return
         for holding in holdings:
+            if holding.state in {'ended', 'cancelled'}:
+                continue
             domain = [
                 ('id', '!=', holding.id),
                 ('position', '=', holding.position.id),
                 ('kind', '=', holding.kind),
+                ('state', 'in', ['requested', *EFFECTIVE_STATES]),
                 ['OR',
                     ('end_date', '=', None),
                     ('end_date', '>=', holding.start_date)],
@@ -237,6 +377,23 @@ class Holding(ClientWriteMixin, ModelSQL, ModelView):
                         start=other.start_date))
 
     @classmethod
+    def check_acting_user(cls, holdings, field_names=None):
+        "Nobody acts for a position they already hold"
+        if field_names and not (
+                {'position', 'user', 'kind', 'start_date'}
+                & set(field_names)):
+            return
+        for holding in holdings:
+            if holding.kind not in ACTING_KINDS:
+                continue
+            held = cls.user_acting(holding.user.id, holding.start_date)
+            if held.get(holding.position.id) == 'definitive':
+                raise HoldingValidationError(gettext(
+                        'esurat_base.msg_holding_own_position',
+                        user=holding.user.rec_name,
+                        position=holding.position.rec_name))
+
+    @classmethod
     def create(cls, vlist):
         pool = Pool()
         Position = pool.get('esurat.position')
@@ -249,24 +406,48 @@ class Holding(ClientWriteMixin, ModelSQL, ModelView):
                     if values.get('position') and values.get('user'):
                         cls.check_authority(
                             Position(values['position']),
-                            User(values['user']))
+                            User(values['user']),
+                            values.get('kind') or cls.default_kind(),
+                            values.get('start_date'))
         return super().create(vlist)
 
     @classmethod
     def check_modification(cls, mode, holdings, values=None, external=False):
         super().check_modification(
             mode, holdings, values=values, external=external)
-        # Position and user of a holding never change (ClientWriteMixin):
-        # the stored ones say who may change the dates
+        if mode == 'delete':
+            for holding in holdings:
+                if holding.state != 'draft':
+                    raise PositionAccessError(gettext(
+                            'esurat_base.msg_holding_delete',
+                            holding=holding.rec_name))
+        # Position, user and kind of a holding are set in its draft: the
+        # stored ones say who may change it
         if external and mode != 'create':
             for holding in holdings:
-                cls.check_authority(holding.position, holding.user)
+                cls.check_authority(
+                    holding.position, holding.user, holding.kind,
+                    holding.start_date)
+        if external and mode == 'write' and 'end_date' in values:
+            end = values['end_date']
+            for holding in holdings:
+                # Once approved, acting ends earlier, never later: a longer
+                # period is a new request to the approver
+                if (holding.state != 'draft'
+                        and holding.kind in ACTING_KINDS
+                        and (not end or not holding.end_date
+                            or end > holding.end_date)):
+                    raise PositionAccessError(gettext(
+                            'esurat_base.msg_holding_extend',
+                            holding=holding.rec_name))
 
     @classmethod
-    def check_authority(cls, position, user):
-        """Whether the current user may let user hold position: a holding
-        gives access to letters, so nobody gives one to themselves and an
-        OPD administrator stays within their agency, below the Sekda"""
+    def check_authority(cls, position, user, kind, start_date=None):
+        """Whether the current user may let user hold position as kind: a
+        holding gives access to letters, so nobody gives one to themselves,
+        an OPD administrator stays within their agency, below the Sekda,
+        and an official hands over only a position they really hold, and
+        only as Plt, Plh or assistant"""
         pool = Pool()
         User = pool.get('res.user')
         actor = Transaction().user
@@ -276,15 +457,25 @@ class Holding(ClientWriteMixin, ModelSQL, ModelView):
             raise PositionAccessError(gettext('esurat_base.msg_holding_self'))
         if User.is_esurat_super_administrator():
             return
-        agencies = User.get_esurat_agencies()
-        if (not User.is_esurat_administrator()
-                or position.level in TOP_LEVELS
-                or not position.agency
-                or position.agency.id not in agencies
-                or not user.esurat_agency
-                or user.esurat_agency.id not in agencies):
-            raise PositionAccessError(
-                gettext('esurat_base.msg_holding_authority'))
+        if User.is_esurat_administrator():
+            agencies = User.get_esurat_agencies()
+            if (position.level in TOP_LEVELS
+                    or not position.agency
+                    or position.agency.id not in agencies
+                    or not user.esurat_agency
+                    or user.esurat_agency.id not in agencies):
+                raise PositionAccessError(
+                    gettext('esurat_base.msg_holding_authority'))
+            return
+        # A delegate never hands the position onward
+        held = {
+            p for date in {datetime.date.today(), start_date} if date
+            for p, k in cls.user_acting(actor, date).items()
+            if k == 'definitive'}
+        if kind not in ACTING_KINDS or position.id not in held:
+            raise PositionAccessError(gettext(
+                    'esurat_base.msg_holding_onward',
+                    position=position.rec_name))
 
     @classmethod
     def on_modification(cls, mode, holdings, field_names=None):
@@ -299,25 +490,244 @@ class Holding(ClientWriteMixin, ModelSQL, ModelView):
         cls._user_positions_cache.clear()
         Rule._domain_get_cache.clear()
 
+    # Workflow ----------------------------------------------------------
+
+    def find_approver_position(self):
+        """The head who approves an acting holding: the agency head for the
+        agency's staff, the Sekda for agency heads and positions outside
+        agencies, the regional head for the Sekda, the assistants and the
+        vice head; the position it reports to when the chart has no such
+        head"""
+        pool = Pool()
+        Position = pool.get('esurat.position')
+        position = self.position
+        level = position.level
+        if level in {'secretary', 'assistant', 'vice_head'}:
+            wanted = [('level', '=', 'regional_head')]
+        elif level == 'agency_head' or not position.agency:
+            wanted = [('level', '=', 'secretary')]
+        else:
+            wanted = [
+                ('level', '=', 'agency_head'),
+                ('unit', '=', position.agency.id),
+                ]
+        approvers = Position.search(
+            [('id', '!=', position.id), *wanted], limit=1)
+        if approvers:
+            return approvers[0]
+        return position.reports_to
+
     @classmethod
-    def user_positions(cls, user_id, date=None):
-        "Ids of the positions user_id holds on date (today by default)"
+    @ModelView.button
+    @Workflow.transition('requested')
+    def request(cls, holdings):
+        cls.check_workflow_right(holdings)
+        for holding in holdings:
+            if holding.kind not in ACTING_KINDS:
+                raise HoldingValidationError(gettext(
+                        'esurat_base.msg_holding_request_definitive',
+                        holding=holding.rec_name))
+            holding.approver_position = holding.find_approver_position()
+            if not holding.approver_position:
+                raise HoldingValidationError(gettext(
+                        'esurat_base.msg_holding_no_approver',
+                        holding=holding.rec_name))
+        cls.save(holdings)
+        cls.notify_batch(
+            'esurat_base.msg_notify_holding_requested', holdings,
+            lambda h: [h.approver_position])
+
+    @classmethod
+    @ModelView.button
+    def confirm(cls, holdings):
+        """An administrator records an appointment decided by decree (its
+        authority was checked when the draft was made)"""
+        pool = Pool()
+        User = pool.get('res.user')
+        for holding in holdings:
+            if holding.kind in ACTING_KINDS:
+                raise HoldingValidationError(gettext(
+                        'esurat_base.msg_holding_confirm_acting',
+                        holding=holding.rec_name))
+        if Transaction().user and not User.is_esurat_administrator():
+            raise PositionAccessError(gettext(
+                    'esurat_base.msg_holding_authority'))
+        cls.check_workflow_right(holdings)
+        cls._approve(holdings, None)
+        # Starts at once when its period has begun
+        cls.update_states(cls.browse([h.id for h in holdings]))
+
+    @classmethod
+    @ModelView.button
+    def approve(cls, holdings):
+        pool = Pool()
+        User = pool.get('res.user')
+        user_id = Transaction().user
+        for holding in holdings:
+            position = holding.approver_position
+            if user_id and not User.may_approve_as(position, user_id):
+                raise PositionAccessError(gettext(
+                        'esurat_base.msg_holding_approve_right',
+                        holding=holding.rec_name,
+                        approver=position.rec_name))
+            if user_id and holding.user.id == user_id:
+                raise PositionAccessError(
+                    gettext('esurat_base.msg_holding_self'))
+        cls._approve(holdings, 'approver_position')
+        cls.update_states(cls.browse([h.id for h in holdings]))
+
+    @classmethod
+    @Workflow.transition('approved')
+    def _approve(cls, holdings, approver_field):
+        """Approve holdings as the current user acting for approver_field
+        (None: as themselves, an administrator recording a decree)"""
+        pool = Pool()
+        User = pool.get('res.user')
+        user_id = Transaction().user
+        for holding in holdings:
+            approver = (getattr(holding, approver_field)
+                if approver_field else None)
+            if approver and user_id:
+                holding.approved_as = User.acting_title(approver, user_id)
+            elif approver:
+                holding.approved_as = approver.name
+            else:
+                holding.approved_as = (
+                    User(user_id).rec_name if user_id else None)
+            holding.approved_by = user_id or None
+        cls.save(holdings)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('draft')
+    def draft(cls, holdings):
+        cls.check_workflow_right(holdings, approver=True)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('cancelled')
+    def cancel(cls, holdings):
+        cls.check_workflow_right(holdings, approver=True)
+
+    @classmethod
+    def check_workflow_right(cls, holdings, approver=False):
+        """Buttons run without access checks and every holding is readable:
+        only who may make a holding moves it on (and its approver, when
+        approver, may send it back or cancel it)"""
+        pool = Pool()
+        User = pool.get('res.user')
+        user_id = Transaction().user
+        if not user_id:
+            return
+        for holding in holdings:
+            if approver and User.may_approve_as(
+                    holding.approver_position, user_id):
+                continue
+            cls.check_authority(
+                holding.position, holding.user, holding.kind,
+                holding.start_date)
+
+    @classmethod
+    @Workflow.transition('active')
+    def activate(cls, holdings):
+        cls.notify_batch(
+            'esurat_base.msg_notify_holding_started',
+            [h for h in holdings if h.kind in ACTING_KINDS],
+            lambda h: [h.position], end=lambda h: h.end_date or '-')
+
+    @classmethod
+    @Workflow.transition('ended')
+    def end(cls, holdings):
+        cls.notify_batch(
+            'esurat_base.msg_notify_holding_ended',
+            [h for h in holdings if h.kind in ACTING_KINDS],
+            lambda h: [h.position])
+
+    @classmethod
+    def notify_batch(cls, message, holdings, positions, **variables):
+        """Tell the user of each holding and the people behind its
+        positions(holding); variables map names to functions of a holding"""
+        pool = Pool()
+        Notification = pool.get('esurat.notification')
+        Notification.send_batch([
+                Notification.notice(
+                    message, h, positions=positions(h), users=[h.user],
+                    acting=h.acting_as, user=h.user.rec_name,
+                    **{k: f(h) for k, f in variables.items()})
+                for h in holdings])
+
+    @classmethod
+    def update_states(cls, holdings=None):
+        "Cron: start and end holdings on their dates"
+        today = datetime.date.today()
+        if holdings is None:
+            holdings = cls.search([
+                    ('state', 'in', EFFECTIVE_STATES),
+                    ['OR',
+                        ('start_date', '<=', today),
+                        ('end_date', '<', today)],
+                    ])
+        cls.activate([
+                h for h in holdings
+                if h.state == 'approved' and h.start_date <= today
+                and not (h.end_date and h.end_date < today)])
+        cls.end([
+                h for h in holdings
+                if h.state in EFFECTIVE_STATES
+                and h.end_date and h.end_date < today])
+
+    # Who holds what ----------------------------------------------------
+
+    @classmethod
+    def user_acting(cls, user_id, date=None):
+        """{position id: kind} of the positions user_id holds or acts for
+        on date (today by default), the stronger kind when several"""
         if date is None:
             date = datetime.date.today()
         key = (user_id, date.isoformat())
-        positions = cls._user_positions_cache.get(key)
-        if positions is not None:
-            return positions
+        acting = cls._user_positions_cache.get(key)
+        if acting is None:
+            table = cls.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.select(
+                    table.position, table.kind,
+                    where=(table.user == user_id)
+                    & table.state.in_(EFFECTIVE_STATES)
+                    & (table.start_date <= date)
+                    & ((table.end_date == Null) | (table.end_date >= date))))
+            kinds = {}
+            for position, kind in cursor:
+                if (position not in kinds or KIND_STRENGTH.index(kind)
+                        < KIND_STRENGTH.index(kinds[position])):
+                    kinds[position] = kind
+            acting = tuple(sorted(kinds.items()))
+            cls._user_positions_cache.set(key, acting)
+        return dict(acting)
+
+    @classmethod
+    def user_positions(cls, user_id, date=None):
+        "Ids of the positions user_id holds or acts for on date"
+        return sorted(cls.user_acting(user_id, date))
+
+    @classmethod
+    def position_users(cls, position_ids, date=None):
+        "{position id: {user ids}} of who holds or acts for each position"
+        if date is None:
+            date = datetime.date.today()
+        result = {p: set() for p in position_ids}
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(
-                table.position,
-                where=(table.user == user_id)
-                & (table.start_date <= date)
-                & ((table.end_date == Null) | (table.end_date >= date))))
-        positions = sorted({p for p, in cursor})
-        cls._user_positions_cache.set(key, positions)
-        return positions
+        for sub_ids in grouped_slice(position_ids, backend.MAX_QUERY_PARAMS):
+            cursor.execute(*table.select(
+                    table.position, table.user,
+                    where=table.position.in_(list(sub_ids))
+                    & table.state.in_(EFFECTIVE_STATES)
+                    & (table.start_date <= date)
+                    & ((table.end_date == Null)
+                        | (table.end_date >= date))))
+            for position, user in cursor:
+                result[position].add(user)
+        return result
 
 
 class TransferStart(ModelView):
@@ -337,9 +747,12 @@ class TransferStart(ModelView):
 
     @classmethod
     def get_kinds(cls):
+        "A transfer is an appointment or a Plt: a Plh or an a.n. is dated"
         pool = Pool()
         Holding = pool.get('esurat.position.holding')
-        return Holding.fields_get(['kind'])['kind']['selection']
+        return [(k, n)
+            for k, n in Holding.fields_get(['kind'])['kind']['selection']
+            if k in {'definitive', 'plt'}]
 
     @fields.depends('holding')
     def on_change_with_current_position(self, name=None):
@@ -383,8 +796,14 @@ class Transfer(Wizard):
         if not old.is_current():
             raise HoldingValidationError(gettext(
                     'esurat_base.msg_transfer_not_current'))
-        Holding.check_authority(old.position, old.user)
-        Holding.check_authority(self.start.position, old.user)
+        if self.start.kind not in dict(self.start.get_kinds()):
+            raise HoldingValidationError(gettext(
+                    'ir.msg_selection_validation_record',
+                    value=self.start.kind, record=old.rec_name,
+                    **self.start.__names__('kind')))
+        Holding.check_authority(old.position, old.user, old.kind)
+        Holding.check_authority(
+            self.start.position, old.user, self.start.kind)
         if date <= old.start_date:
             raise HoldingValidationError(gettext(
                     'esurat_base.msg_transfer_date_before_start',
@@ -392,6 +811,12 @@ class Transfer(Wizard):
         old.end_date = date - datetime.timedelta(days=1)
         new = Holding(
             position=self.start.position, user=old.user,
-            kind=self.start.kind, start_date=date)
+            kind=self.start.kind, start_date=date,
+            reason='vacancy' if self.start.kind in ACTING_KINDS else None)
         Holding.save([old, new])
+        # The administrator records the decree; acting goes to its approver
+        if new.kind in ACTING_KINDS:
+            Holding.request([new])
+        else:
+            Holding.confirm([new])
         return 'end'

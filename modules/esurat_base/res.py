@@ -13,6 +13,7 @@ from trytond.transaction import Transaction
 
 from .chat import LANGUAGE
 from .exceptions import UserAccountError, UserGroupError
+from .position import acting_title
 
 # Groups an OPD administrator may give to the users of their agency
 DELEGABLE_GROUPS = {
@@ -76,7 +77,7 @@ class User(metaclass=PoolMeta):
 
     @classmethod
     def get_esurat_positions(cls, user_id=None):
-        "Ids of the positions the user holds today"
+        "Ids of the positions the user holds or acts for today"
         pool = Pool()
         Holding = pool.get('esurat.position.holding')
         if user_id is None:
@@ -84,32 +85,34 @@ class User(metaclass=PoolMeta):
         return Holding.user_positions(user_id)
 
     @classmethod
+    def acting_kind(cls, position, user_id=None):
+        """How the user holds position today: 'definitive', 'plt', 'plh' or
+        'assistant', None when not at all"""
+        pool = Pool()
+        Holding = pool.get('esurat.position.holding')
+        if user_id is None:
+            user_id = Transaction().user
+        if not position:
+            return None
+        return Holding.user_acting(user_id).get(position.id)
+
+    @classmethod
     def acts_as(cls, position, user_id=None):
-        "Whether the user may act as position today"
-        return bool(position) and position.id in cls.get_esurat_positions(
-            user_id)
+        "Whether the user may act as position today, an assistant included"
+        return cls.acting_kind(position, user_id) is not None
+
+    @classmethod
+    def may_approve_as(cls, position, user_id=None):
+        """Whether the user approves, initials or signs for position today:
+        its holder, Plt or Plh, never its assistant (a.n.)"""
+        return cls.acting_kind(position, user_id) in {
+            'definitive', 'plt', 'plh'}
 
     @classmethod
     def acting_title(cls, position, user_id=None):
         """How the user signs when acting as position, e.g.
         "Plh. Kepala Dinas Kesehatan" or just the position's name"""
-        prefix = cls._acting_prefix(position, user_id)
-        return f'{prefix} {position.name}' if prefix else position.name
-
-    @classmethod
-    def _acting_prefix(cls, position, user_id=None):
-        pool = Pool()
-        Holding = pool.get('esurat.position.holding')
-        if user_id is None:
-            user_id = Transaction().user
-        holdings = Holding.search([
-                ('user', '=', user_id),
-                ('position', '=', position.id),
-                ('current', '=', True),
-                ], order=[('kind', 'ASC')], limit=1)
-        if holdings:
-            return {'plt': 'Plt.', 'plh': 'Plh.'}.get(holdings[0].kind, '')
-        return ''
+        return acting_title(cls.acting_kind(position, user_id), position.name)
 
     @classmethod
     def is_esurat_administrator(cls):

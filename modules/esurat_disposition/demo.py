@@ -1,6 +1,6 @@
 # This file is part of e-Surat. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Demo dispositions and a delegation (idempotent), after esurat_base's.
+"""Demo dispositions in every state (idempotent), after esurat_base's.
 
     python -m trytond.modules.esurat_disposition.demo -c trytond.conf -d esurat
 """
@@ -27,13 +27,10 @@ def _holder(position):
 
 
 def populate():
-    "Dispositions in every state and an active Plh; only once"
+    "Dispositions in every state; only once"
     pool = Pool()
     Disposition = pool.get('esurat.disposition')
-    Delegation = pool.get('esurat.delegation')
-    Position = pool.get('esurat.position')
     Instruction = pool.get('esurat.disposition.instruction')
-    User = pool.get('res.user')
     if Disposition.search([('kind', '=', 'disposition')], limit=1):
         return 0
     rng = random.Random(55)
@@ -97,22 +94,6 @@ def populate():
         with Transaction().set_user(fresh[0].from_user.id):
             Disposition.recall(fresh)
 
-    # The Kepala Dinas Kesehatan is on leave: the Kabid Yankes is Plh
-    kadinkes, = Position.search(
-        [('name', '=', "Kepala Dinas Kesehatan")], limit=1) or [None]
-    kabid, = User.search([('login', '=', 'kabid.yankes')], limit=1) or [None]
-    if kadinkes and kabid and not Delegation.search(
-            [('position', '=', kadinkes.id)], limit=1):
-        delegation = Delegation(
-            position=kadinkes, delegate=kabid, kind='plh', reason='leave',
-            start_date=today - datetime.timedelta(days=1),
-            end_date=today + datetime.timedelta(days=5),
-            note="Cuti tahunan")
-        delegation.save()
-        Delegation.request([delegation])
-        approver = _holder(delegation.approver_position)
-        with Transaction().set_user(approver.id if approver else 0):
-            Delegation.approve([delegation])
     return created
 
 

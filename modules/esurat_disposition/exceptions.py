@@ -1,7 +1,7 @@
 # This file is part of e-Surat. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.exceptions import UserError
-from trytond.model.exceptions import AccessError, ValidationError
+from trytond.model.exceptions import AccessError
 
 
 class DispositionError(UserError):
@@ -9,12 +9,4 @@ class DispositionError(UserError):
 
 
 class DispositionAccessError(AccessError):
-    pass
-
-
-class DelegationValidationError(ValidationError):
-    pass
-
-
-class DelegationAccessError(AccessError):
     pass

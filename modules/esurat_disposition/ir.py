@@ -12,6 +12,4 @@ class Cron(metaclass=PoolMeta):
         cls.method.selection.extend([
                 ('esurat.disposition|send_reminders',
                     "Send Disposition Reminders"),
-                ('esurat.delegation|update_states',
-                    "Start and End Delegations"),
                 ])

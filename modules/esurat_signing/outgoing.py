@@ -13,6 +13,7 @@ from trytond.modules.esurat_base.chat import LANGUAGE, ChatMixin
 from trytond.modules.esurat_base.letter import (
     CONTENT_MASK, ContentChar, ContentText, LetterHeadingMixin)
 from trytond.modules.esurat_base.numbering import format_number
+from trytond.modules.esurat_base.position import PREFIXES
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
@@ -470,7 +471,7 @@ class Outgoing(
                         'esurat_signing.msg_outgoing_not_yours',
                         outgoing=self.safe_name,
                         position=approval.position.rec_name))
-            if self._acts_as_assistant(approval.position, user_id):
+            if not User.may_approve_as(approval.position, user_id):
                 raise OutgoingAccessError(gettext(
                         'esurat_signing.msg_outgoing_assistant',
                         outgoing=self.safe_name))
@@ -547,6 +548,7 @@ class Outgoing(
         also by its drafter; no administrator overrules them"""
         pool = Pool()
         Signature = pool.get('esurat.signature')
+        User = pool.get('res.user')
         user_id = Transaction().user
         reason = (reason or '').strip()
         if not reason:
@@ -554,13 +556,13 @@ class Outgoing(
                     'esurat_signing.msg_outgoing_cancel_reason'))
         for outgoing in outgoings:
             if outgoing.state == 'signed':
-                allowed = cls._acts_for(
+                allowed = User.may_approve_as(
                     outgoing.signature.position if outgoing.signature
                     else outgoing.signer_position, user_id)
             else:
                 allowed = (
                     outgoing.drafter and outgoing.drafter.id == user_id
-                    or cls._acts_for(outgoing.signer_position, user_id))
+                    or User.may_approve_as(outgoing.signer_position, user_id))
             if user_id and not allowed:
                 raise OutgoingAccessError(gettext(
                         'esurat_signing.msg_outgoing_cancel_right',
@@ -573,21 +575,6 @@ class Outgoing(
         for outgoing in outgoings:
             outgoing.chat_post(
                 'esurat_signing.msg_outgoing_cancelled_chat', reason=reason)
-
-    @classmethod
-    def _acts_for(cls, position, user_id):
-        """Whether user_id acts for position today as its holder, Plh or
-        Plt; an assistant (a.n. delegation) does not"""
-        pool = Pool()
-        User = pool.get('res.user')
-        return (bool(position) and User.acts_as(position, user_id)
-            and not cls._acts_as_assistant(position, user_id))
-
-    @classmethod
-    def _acts_as_assistant(cls, position, user_id):
-        """Whether user_id acts for position today only as its assistant
-        (a.n.), who prepares but never initials or signs for it"""
-        return False
 
     @classmethod
     def assign_number(cls, outgoing, date):
@@ -672,11 +659,11 @@ class Outgoing(
                 contacts=agency.letterhead_contacts,
                 logo=bytes(agency.logo) if agency.logo else None)
             if self.on_behalf:
-                prefix = 'a.n.'
+                prefix = PREFIXES['assistant']
                 on_behalf = self.on_behalf.name.upper()
                 signer_position = User.acting_title(position, user.id)
             else:
-                prefix = User._acting_prefix(position, user.id)
+                prefix = PREFIXES.get(User.acting_kind(position, user.id), '')
                 on_behalf = ''
                 signer_position = position.name
             to = [r for r in self.recipients if not r.is_copy]

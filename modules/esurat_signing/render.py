@@ -29,6 +29,8 @@ from reportlab.platypus import (
     BaseDocTemplate, CondPageBreak, Flowable, Frame, PageTemplate, Paragraph,
     Spacer)
 
+from trytond.modules.esurat_base.position import PREFIXES
+
 # Binary streams instead of ASCII85: smaller files, and reportlab's
 # pure-Python ASCII85 encoder was a tenth of the rendering time.  Set once
 # for the process (a per-call toggle would race between threads).
@@ -271,9 +273,10 @@ class SignatureBlock(Flowable):
     def _heading(self):
         signer = self.signer
         position = (signer.position or '').upper()
-        if signer.prefix == 'a.n.':
+        if signer.prefix == PREFIXES['assistant']:
             return [
-                f'a.n. {(signer.on_behalf or "").upper()}'.strip(), position]
+                f'{signer.prefix} {(signer.on_behalf or "").upper()}'.strip(),
+                position]
         if signer.prefix:
             return [f'{signer.prefix} {position}']
         return [position]

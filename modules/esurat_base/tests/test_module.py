@@ -10,6 +10,7 @@ from pathlib import Path
 from trytond import backend, config
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.model.modelview import AccessButtonError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     DB_NAME, ModuleTestCase, activate_module, drop_db, with_transaction)
@@ -29,6 +30,8 @@ from .tools import (
 
 # A printf placeholder of a message: %(name)s, %s, %d, %r...
 PLACEHOLDER = re.compile(r'%(?:\([a-z_]+\))?[-#0 +]*\d*(?:\.\d+)?[sdirf%]')
+
+TODAY = datetime.date.today()
 
 
 def register(letters):
@@ -945,7 +948,8 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         # A Plh alongside the holder is fine
         Holding.create([{
                     'position': org.p_kadis.id, 'user': other.id,
-                    'kind': 'plh', 'start_date': today,
+                    'kind': 'plh', 'reason': 'leave', 'state': 'approved',
+                    'start_date': today,
                     'end_date': today + datetime.timedelta(days=5)}])
         self.assertEqual(
             Pool().get('esurat.position')(org.p_kadis.id).holder_names,
@@ -1209,11 +1213,17 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
                 with self.assertRaises(error):
                     self.transfer(org.u_operator, {
                             'holding': holding.id, 'position': position.id,
-                            'kind': 'plh', 'date': today})
-        with self.assertRaises(ValidationError):
-            self.transfer(org.u_operator, {
-                    'holding': kabid.id, 'position': None,
-                    'kind': 'definitive', 'date': today})
+                            'kind': 'plt', 'date': today})
+        # Nothing missing, and a transfer is an appointment or a Plt: a Plh
+        # or an assistant has an end the wizard does not ask for
+        for kind, position in [
+                ('definitive', None), ('plh', p_operator),
+                ('assistant', p_operator)]:
+            with self.subTest(kind=kind), self.assertRaises(ValidationError):
+                self.transfer(org.u_operator, {
+                        'holding': kabid.id,
+                        'position': position.id if position else None,
+                        'kind': kind, 'date': today})
         self.assertEqual(Holding.search_count([]), count)
         self.assertEqual(Holding(kabid.id).end_date, None)
         # A staff member may not run the wizard at all
@@ -1221,11 +1231,237 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
             self.transfer(org.u_staff, {
                     'holding': kabid.id, 'position': org.p_kadis.id,
                     'kind': 'plh', 'date': today})
-        # Within its agency, for someone else, the transfer goes through
+        # Within its agency, for someone else, the transfer goes through; a
+        # Plt waits for the head of the agency
         self.transfer(org.u_operator, {
                 'holding': kabid.id, 'position': p_operator.id,
                 'kind': 'plt', 'date': today + datetime.timedelta(days=1)})
         self.assertEqual(Holding.search_count([]), count + 1)
+        new, = Holding.search([
+                ('position', '=', p_operator.id),
+                ('user', '=', org.u_kabid.id)])
+        self.assertEqual(
+            (new.state, new.approver_position), ('requested', org.p_kadis))
+
+    def setup_acting_org(self):
+        "create_org with a Kasi between the Kabid and the staff"
+        org = create_org()
+        org.u_kasi = create_user(
+            'kasi', "Kasi e-Gov", org.bidang, ['group_esurat_official'])
+        org.p_kasi = create_position(
+            "Kepala Seksi e-Gov", org.bidang, 'section_head', org.p_kabid,
+            org.u_kasi)
+        return org
+
+    @with_transaction()
+    def test_acting_requested_by_the_holder(self):
+        """The Kabid hands his position to the Kasi while on leave; the
+        Kepala Dinas approves; the Plh acts at once but hands on nothing"""
+        pool = Pool()
+        Holding = pool.get('esurat.position.holding')
+        User = pool.get('res.user')
+        org = self.setup_acting_org()
+        week = TODAY + datetime.timedelta(days=7)
+        plh = {
+            'position': org.p_kabid.id, 'user': org.u_kasi.id,
+            'kind': 'plh', 'reason': 'leave',
+            'start_date': TODAY, 'end_date': week}
+        with as_user(org.u_kabid):
+            # Appointments and other positions are not his to give
+            for values in [
+                    {**plh, 'kind': 'definitive', 'reason': None},
+                    {**plh, 'position': org.p_kadis.id},
+                    ]:
+                with self.subTest(values=values):
+                    with self.assertRaises(PositionAccessError):
+                        Holding.create([values])
+            holding, = Holding.create([plh])
+            with self.assertRaises(AccessButtonError):
+                Holding.confirm([holding])
+            Holding.request([holding])
+        holding = Holding(holding.id)
+        self.assertEqual(
+            (holding.state, holding.approver_position),
+            ('requested', org.p_kadis))
+        self.assertNotIn(
+            org.p_kabid.id, User.get_esurat_positions(org.u_kasi.id))
+        self.assertIn(org.u_kadis, [
+                n.user for n in Transaction().user_notifications])
+        with as_user(org.u_kadis):
+            Holding.approve([holding])
+        holding = Holding(holding.id)
+        self.assertEqual(
+            (holding.state, holding.approved_by, holding.approved_as),
+            ('active', org.u_kadis, "Kepala Dinas"))
+        self.assertIn(org.p_kabid.id, User.get_esurat_positions(org.u_kasi.id))
+        self.assertEqual(
+            User.acting_title(org.p_kabid, org.u_kasi.id),
+            "Plh. Kepala Bidang Aptika")
+        self.assertTrue(User.may_approve_as(org.p_kabid, org.u_kasi.id))
+        # The Plh hands the position on to nobody, nor ends it; another
+        # agency's official reads it but does not cancel it
+        with as_user(org.u_kasi):
+            with self.assertRaises(PositionAccessError):
+                Holding.create([{**plh, 'user': org.u_staff.id}])
+            with self.assertRaises(PositionAccessError):
+                Holding.cancel([holding])
+        with as_user(org.u_kadinkes):
+            self.assertEqual(Holding.search([('id', '=', holding.id)]),
+                [holding])
+            with self.assertRaises(PositionAccessError):
+                Holding.cancel([holding])
+        self.assertEqual(Holding(holding.id).state, 'active')
+        # Approved: the holder ends it earlier, never later
+        with as_user(org.u_kabid):
+            with self.assertRaises(PositionAccessError):
+                Holding.write([holding], {
+                        'end_date': week + datetime.timedelta(days=7)})
+            with self.assertRaises(PositionAccessError):
+                Holding.write([holding], {'end_date': None})
+            Holding.write([holding], {'end_date': TODAY})
+        self.assertEqual(Holding(holding.id).end_date, TODAY)
+
+    @with_transaction()
+    def test_appointment_confirmed_by_administrator(self):
+        """An OPD administrator records an appointment and confirms it; an
+        acting holding goes to its approver instead"""
+        pool = Pool()
+        Holding = pool.get('esurat.position.holding')
+        Position = pool.get('esurat.position')
+        User = pool.get('res.user')
+        org = create_org()
+        newcomer = create_user('baru', "Pegawai Baru", org.bidang)
+        vacant, = Position.create([{
+                    'name': "Analis Kebijakan", 'unit': org.bidang.id,
+                    'level': 'staff', 'reports_to': org.p_kabid.id}])
+        with as_user(org.u_operator):
+            appointment, acting = Holding.create([{
+                        'position': vacant.id, 'user': newcomer.id,
+                        'start_date': TODAY,
+                        }, {
+                        'position': org.p_kabid.id, 'user': newcomer.id,
+                        'kind': 'plh', 'reason': 'leave',
+                        'start_date': TODAY, 'end_date': TODAY,
+                        }])
+            self.assertEqual(
+                User.get_esurat_positions(newcomer.id), [])
+            for button, holding in [
+                    (Holding.request, appointment),
+                    (Holding.confirm, acting),
+                    (Holding.approve, acting),
+                    ]:
+                with self.subTest(button=button.__name__):
+                    with self.assertRaises(AccessButtonError):
+                        button([holding])
+            Holding.confirm([appointment])
+        appointment = Holding(appointment.id)
+        self.assertEqual(
+            (appointment.state, appointment.approved_by),
+            ('active', org.u_operator))
+        self.assertEqual(User.get_esurat_positions(newcomer.id), [vacant.id])
+        # Approved holdings are cancelled, not deleted
+        with as_user(org.u_operator):
+            with self.assertRaises(PositionAccessError):
+                Holding.delete([appointment])
+            Holding.delete([acting])
+
+    @with_transaction()
+    def test_acting_hostile_client(self):
+        "Acting holdings: workflow fields, who acts and the approver"
+        pool = Pool()
+        Holding = pool.get('esurat.position.holding')
+        org = self.setup_acting_org()
+        week = TODAY + datetime.timedelta(days=7)
+        values = {
+            'position': org.p_kabid.id, 'user': org.u_kasi.id,
+            'kind': 'plh', 'reason': 'leave',
+            'start_date': TODAY, 'end_date': week}
+        count = Holding.search_count([])
+        with as_user(org.u_kabid):
+            # Born approved, or with its own approver: refused before
+            # anything is stored
+            for forged in [
+                    {'state': 'approved'},
+                    {'approver_position': org.p_kabid.id},
+                    {'approved_by': org.u_kabid.id},
+                    ]:
+                with self.subTest(forged=forged):
+                    with self.assertRaises(FieldReadonlyError):
+                        Holding.create([{**values, **forged}])
+            self.assertEqual(Holding.search_count([]), count)
+            holding, = Holding.create([values])
+            with self.assertRaises(FieldReadonlyError):
+                Holding.write([holding], {
+                        'approver_position': org.p_kabid.id})
+        # Whoever is to act changes nothing of the holding, even a draft
+        with as_user(org.u_kasi):
+            for changes in [
+                    {'end_date': TODAY + datetime.timedelta(days=90)},
+                    {'position': org.p_kadis.id},
+                    {'note': "Diperpanjang"},
+                    ]:
+                with self.subTest(changes=changes):
+                    with self.assertRaises(AccessError):
+                        Holding.write([Holding(holding.id)], changes)
+        with as_user(org.u_kabid):
+            Holding.request([holding])
+        holding = Holding(holding.id)
+        self.assertEqual(
+            (holding.end_date, holding.position, holding.note),
+            (week, org.p_kabid, None))
+        # The server chose the head of the agency
+        self.assertEqual(holding.approver_position, org.p_kadis)
+        with as_user(org.u_kasi):
+            with self.assertRaises(PositionAccessError):
+                Holding.approve([Holding(holding.id)])
+        self.assertEqual(Holding(holding.id).state, 'requested')
+        with as_user(org.u_kadis):
+            Holding.approve([Holding(holding.id)])
+        self.assertEqual(Holding(holding.id).state, 'active')
+
+    @with_transaction()
+    def test_acting_approved_only_by_the_approver(self):
+        "Neither the one who is to act nor an assistant approves"
+        pool = Pool()
+        Holding = pool.get('esurat.position.holding')
+        org = self.setup_acting_org()
+        week = TODAY + datetime.timedelta(days=7)
+        # The Kasi assists (a.n.) the Kepala Dinas
+        assistant, = Holding.create([{
+                    'position': org.p_kadis.id, 'user': org.u_kasi.id,
+                    'kind': 'assistant', 'reason': 'assistance',
+                    'start_date': TODAY, 'end_date': week}])
+        Holding.request([assistant])
+        with as_user(org.u_sekda):
+            Holding.approve([Holding(assistant.id)])
+        self.assertEqual(Holding(assistant.id).state, 'active')
+        # The Kabid asks for the Kepala Dinas himself as its Plh: he would
+        # approve his own holding
+        with as_user(org.u_kabid):
+            own, = Holding.create([{
+                        'position': org.p_kabid.id,
+                        'user': org.u_kadis.id, 'kind': 'plh',
+                        'reason': 'leave', 'start_date': TODAY,
+                        'end_date': week}])
+            Holding.request([own])
+        self.assertEqual(Holding(own.id).approver_position, org.p_kadis)
+        for user, error in [
+                (org.u_kadis, PositionAccessError),
+                (org.u_kasi, PositionAccessError),
+                (org.u_staff, AccessButtonError),
+                ]:
+            with self.subTest(user=user.login), as_user(user):
+                with self.assertRaises(error):
+                    Holding.approve([Holding(own.id)])
+        self.assertEqual(Holding(own.id).state, 'requested')
+        # Nobody names itself, administrators included
+        with as_user(org.u_operator):
+            with self.assertRaises(PositionAccessError):
+                Holding.create([{
+                            'position': org.p_kasi.id,
+                            'user': org.u_operator.id, 'kind': 'plh',
+                            'reason': 'leave',
+                            'start_date': week, 'end_date': week}])
 
     @with_transaction()
     def test_holding_create_checked(self):
@@ -1254,7 +1490,8 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
                         Holding.create([{
                                     'position': position.id,
                                     'user': user.id, 'kind': 'plh',
-                                    'start_date': today}])
+                                    'reason': 'leave', 'start_date': today,
+                                    'end_date': today}])
             # A holding never moves to another user, and the operator does
             # not extend its own
             with self.assertRaises(FieldReadonlyError):
@@ -1273,7 +1510,7 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
             # The Kabid as Plh of the Kepala Dinas is the operator's to give
             Holding.create([{
                         'position': org.p_kadis.id, 'user': org.u_kabid.id,
-                        'kind': 'plh', 'start_date': today,
+                        'kind': 'plh', 'reason': 'leave', 'start_date': today,
                         'end_date': today}])
         self.assertEqual(Holding.search_count([]), count + 1)
         self.assertEqual(Holding(kabid.id).user, org.u_kabid)

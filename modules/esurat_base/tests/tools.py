@@ -59,7 +59,8 @@ def create_position(name, unit, level, reports_to=None, holder=None,
     position.save()
     if holder:
         Holding(
-            position=position, user=holder, kind=kind,
+            position=position, user=holder, kind=kind, state='approved',
+            reason=None if kind == 'definitive' else 'vacancy',
             start_date=start or datetime.date(2024, 1, 1)).save()
     return position
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from trytond import config
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
-from trytond.modules.esurat_base.exceptions import FieldReadonlyError
 from trytond.modules.esurat_base.tests.policy import PolicyTestMixin
 from trytond.modules.esurat_base.tests.tools import (
     SMTPServer, as_user, create_org, create_position, create_user,
@@ -15,7 +14,6 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction, without_check_access
 
-from ..exceptions import DelegationAccessError
 
 TODAY = datetime.date.today()
 
@@ -45,19 +43,10 @@ class EsuratDispositionTestCase(PolicyTestMixin, ModuleTestCase):
         return org
 
     def policy_fixture(self):
-        pool = Pool()
-        Delegation = pool.get('esurat.delegation')
         org = self.setup_org()
         letter = self.letter_to(org, org.p_kadis, unit=org.kominfo)
         self.send(org.u_kadis, self.delivery(letter, org.p_kadis),
             [org.p_kabid])
-        delegation, = Delegation.create([{
-                    'position': org.p_kadis.id,
-                    'delegate': org.u_kabid.id,
-                    'kind': 'plh', 'reason': 'leave',
-                    'start_date': TODAY,
-                    'end_date': TODAY + datetime.timedelta(days=5)}])
-        Delegation.request([delegation])
 
     def letter_to(self, org, position, unit=None, **values):
         pool = Pool()
@@ -284,10 +273,10 @@ class EsuratDispositionTestCase(PolicyTestMixin, ModuleTestCase):
             self.assertEqual(set(found), set(Disposition.search([])))
 
     @with_transaction()
-    def test_delegation_plh(self):
+    def test_plh_acts_on_the_inbox(self):
         "A Plh acts for the Kepala Dinas on leave; history keeps both"
         pool = Pool()
-        Delegation = pool.get('esurat.delegation')
+        Holding = pool.get('esurat.position.holding')
         Disposition = pool.get('esurat.disposition')
         User = pool.get('res.user')
         org = self.setup_org()
@@ -295,26 +284,26 @@ class EsuratDispositionTestCase(PolicyTestMixin, ModuleTestCase):
         delivery = self.delivery(letter, org.p_kadis)
 
         with as_user(org.u_operator):
-            delegation, = Delegation.create([{
+            holding, = Holding.create([{
                         'position': org.p_kadis.id,
-                        'delegate': org.u_kabid.id,
+                        'user': org.u_kabid.id,
                         'kind': 'plh', 'reason': 'leave',
                         'start_date': TODAY,
                         'end_date': TODAY + datetime.timedelta(days=5)}])
-            Delegation.request([delegation])
-        self.assertEqual(delegation.approver_position, org.p_sekda)
+            Holding.request([holding])
+        self.assertEqual(holding.approver_position, org.p_sekda)
         with as_user(org.u_kabid):
             self.assertEqual(
                 Disposition.search([('mine', '=', True)]), [])
         for user in [org.u_kadis, org.u_kabid]:
             with self.subTest(user=user.login), as_user(user):
                 with self.assertRaises(AccessError):
-                    Delegation.approve([Delegation(delegation.id)])
+                    Holding.approve([Holding(holding.id)])
         with as_user(org.u_sekda):
-            Delegation.approve([Delegation(delegation.id)])
-        delegation = Delegation(delegation.id)
-        self.assertEqual(delegation.state, 'active')
-        self.assertEqual(delegation.approved_as, "Sekretaris Daerah")
+            Holding.approve([Holding(holding.id)])
+        holding = Holding(holding.id)
+        self.assertEqual(holding.state, 'active')
+        self.assertEqual(holding.approved_as, "Sekretaris Daerah")
 
         with as_user(org.u_kabid):
             self.assertEqual(
@@ -330,128 +319,30 @@ class EsuratDispositionTestCase(PolicyTestMixin, ModuleTestCase):
         # A delegate does not delegate onward; periods do not overlap
         with as_user(org.u_kabid):
             with self.assertRaises(AccessError):
-                Delegation.create([{
+                Holding.create([{
                             'position': org.p_kadis.id,
-                            'delegate': org.u_kasi.id, 'kind': 'assistant',
+                            'user': org.u_kasi.id, 'kind': 'assistant',
                             'reason': 'assistance', 'start_date': TODAY,
                             'end_date': TODAY}])
         with self.assertRaises(UserError):
-            Delegation.create([{
+            Holding.create([{
                         'position': org.p_kadis.id,
-                        'delegate': org.u_kasi.id, 'kind': 'plh',
+                        'user': org.u_kasi.id, 'kind': 'plh',
                         'reason': 'leave',
                         'start_date': TODAY + datetime.timedelta(days=2),
                         'end_date': TODAY + datetime.timedelta(days=9)}])
 
         # It ends by itself; history is unchanged
-        Delegation.write([delegation], {
+        Holding.write([holding], {
                 'end_date': TODAY - datetime.timedelta(days=1),
                 'start_date': TODAY - datetime.timedelta(days=3)})
-        Delegation.update_states()
-        self.assertEqual(Delegation(delegation.id).state, 'ended')
+        Holding.update_states()
+        self.assertEqual(Holding(holding.id).state, 'ended')
         with as_user(org.u_kabid):
             self.assertNotIn(
                 delivery, Disposition.search([('mine', '=', True)]))
         self.assertEqual(
             Disposition(to_kasi.id).from_title, "Plh. Kepala Dinas")
-
-    @with_transaction()
-    def test_delegation_hostile_client(self):
-        "Delegations: workflow fields, the delegate and the approver"
-        pool = Pool()
-        Delegation = pool.get('esurat.delegation')
-        org = self.setup_org()
-        week = TODAY + datetime.timedelta(days=7)
-        values = {
-            'position': org.p_kabid.id, 'delegate': org.u_kasi.id,
-            'kind': 'plh', 'reason': 'leave',
-            'start_date': TODAY, 'end_date': week}
-        count = Delegation.search_count([])
-        with as_user(org.u_kabid):
-            # Born approved, or with its own approver: refused before
-            # anything is stored
-            for forged in [
-                    {'state': 'approved'},
-                    {'approver_position': org.p_kabid.id},
-                    {'approved_by': org.u_kabid.id},
-                    ]:
-                with self.subTest(forged=forged):
-                    with self.assertRaises(FieldReadonlyError):
-                        Delegation.create([{**values, **forged}])
-            self.assertEqual(Delegation.search_count([]), count)
-            delegation, = Delegation.create([values])
-            with self.assertRaises(FieldReadonlyError):
-                Delegation.write([delegation], {
-                        'approver_position': org.p_kabid.id})
-        # The delegate changes nothing of its delegation, even a draft
-        with as_user(org.u_kasi):
-            for changes in [
-                    {'end_date': TODAY + datetime.timedelta(days=90)},
-                    {'position': org.p_kadis.id},
-                    {'note': "Diperpanjang"},
-                    ]:
-                with self.subTest(changes=changes):
-                    with self.assertRaises(DelegationAccessError):
-                        Delegation.write([Delegation(delegation.id)], changes)
-        with as_user(org.u_kabid):
-            Delegation.request([delegation])
-        delegation = Delegation(delegation.id)
-        self.assertEqual(
-            (delegation.end_date, delegation.position, delegation.note),
-            (week, org.p_kabid, None))
-        # The server chose the head of the agency
-        self.assertEqual(delegation.approver_position, org.p_kadis)
-        with as_user(org.u_kasi):
-            with self.assertRaises(DelegationAccessError):
-                Delegation.approve([Delegation(delegation.id)])
-        self.assertEqual(Delegation(delegation.id).state, 'requested')
-        with as_user(org.u_kadis):
-            Delegation.approve([Delegation(delegation.id)])
-        self.assertEqual(Delegation(delegation.id).state, 'active')
-
-    @with_transaction()
-    def test_delegation_approved_only_by_the_approver(self):
-        "Neither the delegate acting as approver nor an assistant approves"
-        pool = Pool()
-        Delegation = pool.get('esurat.delegation')
-        org = self.setup_org()
-        week = TODAY + datetime.timedelta(days=7)
-        # The Kasi assists (a.n.) the Kepala Dinas
-        assistant, = Delegation.create([{
-                    'position': org.p_kadis.id, 'delegate': org.u_kasi.id,
-                    'kind': 'assistant', 'reason': 'assistance',
-                    'start_date': TODAY, 'end_date': week}])
-        Delegation.request([assistant])
-        with as_user(org.u_sekda):
-            Delegation.approve([Delegation(assistant.id)])
-        self.assertEqual(Delegation(assistant.id).state, 'active')
-        # The Kabid asks for the Kepala Dinas himself as its Plh: he would
-        # approve his own delegation
-        with as_user(org.u_kabid):
-            own, = Delegation.create([{
-                        'position': org.p_kabid.id,
-                        'delegate': org.u_kadis.id, 'kind': 'plh',
-                        'reason': 'leave', 'start_date': TODAY,
-                        'end_date': week}])
-            Delegation.request([own])
-        self.assertEqual(Delegation(own.id).approver_position, org.p_kadis)
-        for user, error in [
-                (org.u_kadis, DelegationAccessError),
-                (org.u_kasi, DelegationAccessError),
-                (org.u_staff, AccessError),
-                ]:
-            with self.subTest(user=user.login), as_user(user):
-                with self.assertRaises(error):
-                    Delegation.approve([Delegation(own.id)])
-        self.assertEqual(Delegation(own.id).state, 'requested')
-        # Nobody names itself as delegate, administrators included
-        with as_user(org.u_operator):
-            with self.assertRaises(DelegationAccessError):
-                Delegation.create([{
-                            'position': org.p_kasi.id,
-                            'delegate': org.u_operator.id, 'kind': 'plh',
-                            'reason': 'leave',
-                            'start_date': week, 'end_date': week}])
 
     @with_transaction()
     def test_main_operator_records_leader_disposition(self):
