@@ -68,6 +68,12 @@ class Authority(ClientWriteMixin, ModelSingleton, ModelSQL):
     @classmethod
     @without_check_access
     def ca_certificate_pem(cls):
+        """The CA's certificate: public, so read without decrypting the
+        CA's key (which the anonymous verification page would otherwise do
+        for every upload)"""
+        authority = cls(1)
+        if authority.certificate:
+            return authority.certificate.encode()
         return cls.get_ca().certificate_pem
 
 

@@ -4,7 +4,8 @@
 
 No login.  GET shows whether the token belongs to a signed letter; POST
 with a PDF also tells whether that file is the signed original, byte for
-byte, and whether its signature validates.  Nothing is written."""
+byte, and, when it is not, whether its own signature validates
+(esurat.signature's check_upload).  Nothing is written."""
 import datetime
 import zoneinfo
 from pathlib import Path
@@ -19,7 +20,7 @@ from trytond.protocols.wrappers import (
     HTTPStatus, Response, set_max_request_size, with_pool, with_transaction)
 from trytond.wsgi import app
 
-from . import pades, render
+from . import render
 
 # A signed letter with its scans and logo stays well below this
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -68,8 +69,9 @@ def _page(status, **values):
         headers=HEADERS)
 
 
-def _check_upload(request, signature, Signature):
-    "The result of checking the uploaded file against signature"
+def _check_upload(request, signature):
+    """The verdict on the uploaded file: the request's size and presence
+    here, the file itself by the signature"""
     try:
         upload = request.files.get('document')
     except RequestEntityTooLarge:
@@ -79,17 +81,7 @@ def _check_upload(request, signature, Signature):
         return {'error': 'no_file'}
     if len(data) > MAX_UPLOAD:
         return {'error': 'too_large'}
-    result = {'same': signature.matches(data)}
-    try:
-        validation = pades.validate(
-            data, Signature.trust_anchors(), revoked=Signature.revoked())
-    except pades.MalformedPDF:
-        result['error'] = 'not_pdf'
-        return result
-    result['signed'] = validation.signer is not None
-    result['valid'] = validation.intact and validation.valid
-    result['signer'] = validation.signer
-    return result
+    return signature.check_upload(data)
 
 
 @app.route('/<database_name>/verify/<token>', methods={'GET', 'POST'})
@@ -108,7 +100,7 @@ def verify(request, pool, token):
         return _page(HTTPStatus.NOT_FOUND, signature=None)
     check = None
     if request.method == 'POST':
-        check = _check_upload(request, signature, Signature)
+        check = _check_upload(request, signature)
     return _page(
         HTTPStatus.OK, signature=signature, check=check,
         date=render.format_date_id(signature.date),

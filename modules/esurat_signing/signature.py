@@ -11,7 +11,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 from trytond.url import http_base
 
-from . import render
+from . import pades, render
 from .content import EXPORT_HIDDEN, RestrictedContentMixin
 
 # 24 random bytes: 192 bits, 32 URL-safe characters; not guessable nor
@@ -138,6 +138,28 @@ class Signature(
         "Whether data is byte for byte the signed PDF"
         return secrets.compare_digest(
             hashlib.sha256(data).hexdigest(), self.sha256)
+
+    def check_upload(self, data):
+        """What data, a copy uploaded to the verification page, is: the
+        signed original byte for byte, whose signature is the one made at
+        signing (nothing to validate), or another file whose own signature
+        is validated; a dict with same, signed, valid and signer, or same
+        and the error not_pdf"""
+        if self.matches(data):
+            return {
+                'same': True, 'signed': True, 'valid': True,
+                'signer': self.signer_name}
+        try:
+            validation = pades.validate(
+                data, self.trust_anchors(), revoked=self.revoked())
+        except pades.MalformedPDF:
+            return {'same': False, 'error': 'not_pdf'}
+        return {
+            'same': False,
+            'signed': validation.signer is not None,
+            'valid': validation.intact and validation.valid,
+            'signer': validation.signer,
+            }
 
     @classmethod
     def trust_anchors(cls):

@@ -1,11 +1,18 @@
 # This file is part of e-Surat. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime
+import hashlib
+import html
+import re
+import secrets
+import zipfile
 from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
+from types import SimpleNamespace
 
-from werkzeug.test import EnvironBuilder
+from reportlab.pdfgen import canvas
+from werkzeug.exceptions import Forbidden
 
 from trytond import config
 from trytond.exceptions import UserError
@@ -15,13 +22,19 @@ from trytond.modules.esurat_base.tests.policy import PolicyTestMixin
 from trytond.modules.esurat_base.tests.tools import (
     SMTPServer, as_user, create_user, load_indonesian, read_form, reference,
     run_queue)
+from trytond.modules.esurat_base.tools import run_committed
 from trytond.pool import Pool
-from trytond.protocols.wrappers import Request
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.protocols.wrappers import HTTPStatus
+from trytond.tests.test_tryton import (
+    DB_NAME, Client, ModuleTestCase, TestCase, activate_module, drop_db,
+    with_transaction)
 from trytond.transaction import Transaction
+from trytond.wsgi import app
 
 from .. import pades, routes
-from .tools import PASSPHRASE, SigningTestMixin, create_signing_org
+from .tools import (
+    PASSPHRASE, OutgoingFlow, SigningTestMixin, configure_signing,
+    create_signing_org)
 
 TODAY = datetime.date.today()
 
@@ -184,7 +197,7 @@ class EsuratSigningTestCase(
         pool = Pool()
         Outgoing = pool.get('esurat.outgoing')
         Certificate = pool.get('esurat.signing.certificate')
-        Delegation = pool.get('esurat.delegation')
+        Holding = pool.get('esurat.position.holding')
         org = create_signing_org()
         outgoing = self.draft(org)
         self.submit(org, outgoing)
@@ -205,8 +218,8 @@ class EsuratSigningTestCase(
             self.sign(org.u_kadinkes, outgoing)
         unchanged()
         # An assistant (a.n.) never signs
-        Delegation.create([{
-                    'position': org.p_kadis.id, 'delegate': org.u_kabid.id,
+        Holding.create([{
+                    'position': org.p_kadis.id, 'user': org.u_kabid.id,
                     'kind': 'assistant', 'reason': 'assistance',
                     'start_date': TODAY, 'end_date': TODAY,
                     'state': 'active'}])
@@ -234,11 +247,11 @@ class EsuratSigningTestCase(
     def test_plh_signs_as_plh(self):
         "While the head is on leave, the Plh signs and the PDF says Plh."
         pool = Pool()
-        Delegation = pool.get('esurat.delegation')
+        Holding = pool.get('esurat.position.holding')
         Certificate = pool.get('esurat.signing.certificate')
         org = create_signing_org()
-        Delegation.create([{
-                    'position': org.p_kadis.id, 'delegate': org.u_sekdis.id,
+        Holding.create([{
+                    'position': org.p_kadis.id, 'user': org.u_sekdis.id,
                     'kind': 'plh', 'reason': 'leave',
                     'start_date': TODAY, 'end_date': TODAY,
                     'state': 'active'}])
@@ -455,18 +468,20 @@ class EsuratSigningTestCase(
         Request = pool.get('esurat.signing.certificate.request', type='wizard')
         org = create_signing_org()
         with as_user(org.u_kabid):
-            session_id, _, _ = Request.create()
-            request = Request(session_id)
-            request.start.passphrase = 'pendek'
-            request.start.confirmation = 'pendek'
+            # As sao does: one dialog, pressed again after each refusal
+            session_id, start, _ = Request.create()
+            Request.execute(session_id, {}, start)
+
+            def issue(passphrase, confirmation):
+                return Request.execute(session_id, {'start': {
+                            'passphrase': passphrase,
+                            'confirmation': confirmation}}, 'issue')
             with self.assertRaisesRegex(UserError, '8'):
-                request.transition_issue()
-            request.start.passphrase = 'rahasia-kabid-2026'
-            request.start.confirmation = 'rahasia-kabid-2026x'
-            with self.assertRaises(UserError):
-                request.transition_issue()
-            request.start.confirmation = 'rahasia-kabid-2026'
-            request.transition_issue()
+                issue('pendek', 'pendek')
+            with self.assertRaisesRegex(UserError, 'differ'):
+                issue('rahasia-kabid-2026', 'rahasia-kabid-2026x')
+            self.assertEqual(Certificate.search([]), [])
+            issue('rahasia-kabid-2026', 'rahasia-kabid-2026')
             certificate, = Certificate.search([])
             self.assertEqual(certificate.user, org.u_kabid)
             data, = Certificate.read([certificate.id], ['key', 'certificate'])
@@ -482,48 +497,113 @@ class EsuratSigningTestCase(
             self.assertTrue(certificate.signer('rahasia-kabid-2026'))
 
     @with_transaction()
-    def test_verification_page(self):
-        "The page withholds a rahasia subject and judges uploads"
+    def test_check_upload(self):
+        """An uploaded copy is the original by its SHA-256 alone, without
+        validating it again; any other file has its own signature validated
+        against today's trust list"""
         pool = Pool()
-        Signature = pool.get('esurat.signature')
+        Authority = pool.get('esurat.signing.authority')
         org = create_signing_org()
-        secret = reference('confidentiality_secret')
-        outgoing = self.signed(org, confidentiality=secret)
-        signature = outgoing.signature
-        self.assertTrue(signature.restricted)
-        page = routes._page(
-            200, signature=signature, check=None, date='', signed_at='')
-        self.assertIn("Withheld", page.get_data(as_text=True))
-        self.assertNotIn(outgoing.subject, page.get_data(as_text=True))
-        self.assertIn(signature.number, page.get_data(as_text=True))
-
-        def upload(data):
-            builder = EnvironBuilder(method='POST', data={
-                    'document': (BytesIO(data), 'surat.pdf')})
-            return routes._check_upload(
-                Request(builder.get_environ()), signature, Signature)
-        pdf = bytes(signature.pdf)
+        signature = self.signed(org).signature
+        other = self.signed(org).signature
+        pdf, other_pdf = bytes(signature.pdf), bytes(other.pdf)
+        genuine = {
+            'same': False, 'signed': True, 'valid': True,
+            'signer': "Kadis Kominfo"}
+        self.assertEqual(signature.check_upload(other_pdf), genuine)
         self.assertEqual(
-            upload(pdf),
-            {'same': True, 'signed': True, 'valid': True,
-                'signer': "Kadis Kominfo"})
-        self.assertEqual(upload(b''), {'error': 'no_file'})
-        self.assertEqual(
-            upload(b'MZ\x90\x00 not a pdf'),
+            signature.check_upload(b'MZ\x90\x00 not a pdf'),
             {'same': False, 'error': 'not_pdf'})
-        max_upload = routes.MAX_UPLOAD
-        self.addCleanup(setattr, routes, 'MAX_UPLOAD', max_upload)
-        routes.MAX_UPLOAD = 100
-        self.assertEqual(upload(pdf), {'error': 'too_large'})
+        # Checking needs only the CA's public certificate, never its key
+        # (an anonymous visitor would make the server decrypt it)
+        passphrase = config.get('esurat', 'dev_ca_passphrase')
+        config.set('esurat', 'dev_ca_passphrase', 'not-the-passphrase')
+        try:
+            self.assertEqual(signature.check_upload(other_pdf), genuine)
+        finally:
+            config.set('esurat', 'dev_ca_passphrase', passphrase)
+        # With another CA trusted today, another copy no longer validates
+        # but the original is still known by its hash
+        renewed = pades.DevelopmentCA.create(
+            "e-Surat Development CA", Authority.passphrase())
+        Authority.write([Authority(1)], {
+                'certificate': renewed.certificate_pem.decode(),
+                'key': renewed.encrypted_key_pem.decode(),
+                })
+        self.assertEqual(
+            signature.check_upload(other_pdf), {**genuine, 'valid': False})
+        self.assertEqual(
+            signature.check_upload(pdf), {**genuine, 'same': True})
 
-        # A cancelled letter says so
-        with Transaction().set_user(org.u_kadis.id):
-            pool.get('esurat.outgoing').cancel_with([outgoing], "Salah kirim")
-        page = routes._page(
-            200, signature=Signature(signature.id), check=None, date='',
-            signed_at='')
-        self.assertIn("CANCELLED", page.get_data(as_text=True))
-        self.assertIn("Salah kirim", page.get_data(as_text=True))
+    @with_transaction()
+    def test_signed_letter_report(self):
+        """Printing a signed letter gives its signed PDF byte for byte to
+        who reads the letter; never for an unsigned letter, to another
+        agency, nor of a rahasia letter to someone not on it"""
+        pool = Pool()
+        Report = pool.get('esurat.outgoing.letter', type='report')
+        ActionReport = pool.get('ir.action.report')
+        Keyword = pool.get('ir.action.keyword')
+        load_indonesian()
+        org = create_signing_org()
+        outgoing = self.signed(org)
+        secret = self.signed(
+            org, confidentiality=reference('confidentiality_secret'),
+            subject="Pengadaan rahasia")
+        draft = self.draft(org)
+        action, = ActionReport.search([
+                ('report_name', '=', 'esurat.outgoing.letter')])
+
+        def print_(*records):
+            # As sao calls it from the print menu of the form or the list
+            ids = [r.id for r in records]
+            return Report.execute(ids, {
+                    'model': 'esurat.outgoing', 'id': ids[0], 'ids': ids,
+                    'action_id': action.id})
+
+        def sha256(data):
+            return hashlib.sha256(data).hexdigest()
+        for user in [
+                org.u_staff, org.u_kadis, org.u_operator, org.u_superadmin]:
+            with self.subTest(user=user.login), as_user(user):
+                self.assertIn(action.id, [a['id'] for a in Keyword.get_keyword(
+                            'form_print', ('esurat.outgoing', outgoing.id))])
+                oext, content, _, name = print_(outgoing)
+                self.assertEqual(oext, 'pdf')
+                self.assertEqual(
+                    sha256(content), outgoing.signature.sha256)
+                self.assertEqual(
+                    f'{name}.pdf', outgoing.signature.file_name)
+        # Those on a rahasia letter print it, several letters at once too
+        for user in [org.u_staff, org.u_kadis]:
+            with self.subTest(user=user.login), as_user(user):
+                oext, content, _, _ = print_(outgoing, secret)
+                self.assertEqual(oext, 'zip')
+                with zipfile.ZipFile(BytesIO(content)) as archive:
+                    self.assertEqual(
+                        sorted(sha256(archive.read(n))
+                            for n in archive.namelist()),
+                        sorted([outgoing.signature.sha256,
+                                secret.signature.sha256]))
+        # Who reads the letter but not its content gets none of it
+        for user in [org.u_operator, org.u_superadmin]:
+            with self.subTest(user=user.login), as_user(user), \
+                    Transaction().set_context(language='id'):
+                for records in [[secret], [outgoing, secret]]:
+                    with self.assertRaisesRegex(
+                            AccessError, "bersifat rahasia") as cm:
+                        print_(*records)
+                    self.assertIn(secret.number, cm.exception.message)
+                    self.assertNotIn("Pengadaan", cm.exception.message)
+        # Another agency does not read the letter at all
+        for user in [org.u_kadinkes, org.u_op_dinkes]:
+            with self.subTest(user=user.login), as_user(user):
+                with self.assertRaises(AccessError):
+                    print_(outgoing)
+        with as_user(org.u_staff), Transaction().set_context(language='id'):
+            with self.assertRaisesRegex(
+                    UserError, "belum ditandatangani"):
+                print_(draft)
 
     @with_transaction()
     def test_delivery_in_indonesian(self):
@@ -868,7 +948,7 @@ class EsuratSigningTestCase(
         reason; not by the drafter, an operator or the super admin"""
         pool = Pool()
         Outgoing = pool.get('esurat.outgoing')
-        Delegation = pool.get('esurat.delegation')
+        Holding = pool.get('esurat.position.holding')
         org = create_signing_org()
         outgoing = self.signed(org)
         for user in [org.u_staff, org.u_operator, org.u_superadmin]:
@@ -886,8 +966,8 @@ class EsuratSigningTestCase(
         self.assertEqual(outgoing.state, 'signed')
         self.assertFalse(outgoing.signature.cancelled)
         # The Plh of the Kepala Dinas acts for the signer today
-        Delegation.create([{
-                    'position': org.p_kadis.id, 'delegate': org.u_sekdis.id,
+        Holding.create([{
+                    'position': org.p_kadis.id, 'user': org.u_sekdis.id,
                     'kind': 'plh', 'reason': 'leave',
                     'start_date': TODAY, 'end_date': TODAY,
                     'state': 'active'}])
@@ -1085,9 +1165,8 @@ class EsuratSigningBaseOnlyTestCase(SigningTestMixin, ModuleTestCase):
         pool = Pool()
         Signature = pool.get('esurat.signature')
         Mail = pool.get('esurat.mail')
-        for name in ['esurat.delegation', 'esurat.disposition']:
-            with self.assertRaises(KeyError):
-                pool.get(name)
+        with self.assertRaises(KeyError):
+            pool.get('esurat.disposition')
         org = create_signing_org()
         outgoing = self.signed(org, recipients=[
                 {'kind': 'internal', 'position': org.p_kadinkes.id},
@@ -1119,6 +1198,242 @@ class EsuratSigningBaseOnlyTestCase(SigningTestMixin, ModuleTestCase):
         self.assertEqual(telkom.mail, Mail(telkom.mail.id))
         message, = server.messages
         self.assertEqual(message['To'], 'surat@telkom.example')
+
+
+class VerificationPageTestCase(TestCase):
+    """The public verification page as a citizen's browser gets it, through
+    trytond's WSGI application"""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        configure_signing()
+        drop_db()
+        cls.addClassCleanup(drop_db)
+        activate_module(['esurat_signing'])
+        # The route reads the database in a transaction of its own: the
+        # letters are committed, in this test case's own database
+        run_committed(DB_NAME, cls._create_letters)
+
+    @classmethod
+    def _create_letters(cls):
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        flow = OutgoingFlow()
+        load_indonesian()
+        org = create_signing_org()
+        cls.letter = cls._page_of(flow.signed(org))
+        cls.other = cls._page_of(flow.signed(org))
+        cls.secret = cls._page_of(flow.signed(
+                org, confidentiality=reference('confidentiality_secret'),
+                subject="Pengadaan rahasia"))
+        cancelled = flow.signed(org)
+        with as_user(org.u_kadis):
+            Outgoing.cancel_with([cancelled], "Salah alamat")
+        cls.cancelled = cls._page_of(cancelled)
+
+    @staticmethod
+    def _page_of(outgoing):
+        "What the page of the signed outgoing letter must show"
+        signature = outgoing.signature
+        return SimpleNamespace(
+            token=signature.token, number=signature.number,
+            subject=signature.subject, position=signature.signer_title,
+            sha256=signature.sha256, pdf=bytes(signature.pdf))
+
+    def setUp(self):
+        super().setUp()
+        # The limit counts per address in the process: each test starts
+        # afresh
+        routes.LIMITER.reset()
+        self.client = Client(app)
+
+    def get(self, token, **kwargs):
+        return self.client.get(f'/{DB_NAME}/verify/{token}', **kwargs)
+
+    def upload(self, token, data, **kwargs):
+        return self.client.post(f'/{DB_NAME}/verify/{token}', data={
+                'document': (BytesIO(data), 'surat.pdf', 'application/pdf'),
+                }, **kwargs)
+
+    def page(self, response, status=HTTPStatus.OK):
+        "The HTML of response, checked for status and security headers"
+        self.assertEqual(response.status_code, status)
+        headers = response.headers
+        self.assertEqual(
+            headers['Content-Type'], 'text/html; charset=utf-8')
+        for directive in [
+                "default-src 'none'", "frame-ancestors 'none'",
+                "form-action 'self'", "base-uri 'none'"]:
+            self.assertIn(directive, headers['Content-Security-Policy'])
+        self.assertEqual(headers['X-Content-Type-Options'], 'nosniff')
+        self.assertEqual(headers['Referrer-Policy'], 'same-origin')
+        self.assertEqual(headers['Cache-Control'], 'no-store')
+        self.assertNotIn('Set-Cookie', headers)
+        return response.get_data(as_text=True)
+
+    def read(self, page, id_):
+        "(class, text) of the element id_ of page, as its reader sees it"
+        match = re.search(
+            rf'<(\w+)(?: class="([^"]*)")? id="{id_}">(.*?)</\1>', page,
+            re.DOTALL)
+        if not match:
+            return None
+        text = re.sub(r'<[^>]+>', ' ', match[3])
+        return match[2], ' '.join(html.unescape(text).split())
+
+    def test_genuine(self):
+        "A genuine token shows the signed letter, in Indonesian"
+        page = self.page(self.get(self.letter.token))
+        self.assertIn('<html lang="id">', page)
+        self.assertEqual(self.read(page, 'status'), ('status ok',
+                "ASLI: dokumen ini ditandatangani secara elektronik melalui "
+                "e-Surat."))
+        self.assertEqual(
+            self.read(page, 'number'), (None, self.letter.number))
+        self.assertEqual(
+            self.read(page, 'subject'), (None, self.letter.subject))
+        self.assertEqual(
+            self.read(page, 'position'), (None, "Kepala Dinas"))
+        self.assertEqual(
+            self.read(page, 'sha256'), (None, self.letter.sha256))
+        self.assertIn("Periksa salinan: pilih berkas PDF", page)
+        self.assertIsNone(self.read(page, 'check-same'))
+
+    def test_rahasia_subject_withheld(self):
+        page = self.page(self.get(self.secret.token))
+        self.assertEqual(self.read(page, 'subject'),
+            (None, "Dirahasiakan: surat bersifat rahasia"))
+        self.assertNotIn("Pengadaan", page)
+        self.assertEqual(
+            self.read(page, 'number'), (None, self.secret.number))
+
+    def test_cancelled(self):
+        page = self.page(self.get(self.cancelled.token))
+        cls_, text = self.read(page, 'status')
+        self.assertEqual(cls_, 'status bad')
+        self.assertTrue(text.startswith("DIBATALKAN: surat ini"), text)
+        self.assertTrue(text.endswith("Salah alamat"), text)
+
+    def test_unknown_token(self):
+        "Every unknown token gets the same 404 page, with nothing to check"
+        pages = []
+        for token in [secrets.token_urlsafe(24), 'x' * 65,
+                self.letter.token[:-1]]:
+            with self.subTest(token=token):
+                page = self.page(self.get(token), HTTPStatus.NOT_FOUND)
+                pages.append(page)
+        self.assertEqual(len(set(pages)), 1)
+        cls_, text = self.read(pages[0], 'status')
+        self.assertEqual(cls_, 'status bad')
+        self.assertTrue(text.startswith("TIDAK DIKENAL:"), text)
+        self.assertNotIn('<form', pages[0])
+        # An upload to an unknown token is not even looked at
+        self.assertEqual(self.page(
+                self.upload('x' * 32, self.letter.pdf), HTTPStatus.NOT_FOUND),
+            pages[0])
+
+    def test_upload_original(self):
+        "The received file is the signed original"
+        page = self.page(self.upload(self.letter.token, self.letter.pdf))
+        self.assertEqual(self.read(page, 'check-same'), ('status ok',
+                "Berkas ini sama persis (byte demi byte) dengan dokumen asli "
+                "yang ditandatangani."))
+        self.assertEqual(self.read(page, 'check-signature'), ('status ok',
+                "Tanda tangan elektroniknya sah: Kadis Kominfo"))
+
+    def test_upload_changed_copy(self):
+        "A copy with one byte changed is neither the original nor valid"
+        pdf = self.letter.pdf
+        index = pdf.index(b'/Contents') - 40
+        forged = pdf[:index] + bytes([pdf[index] ^ 1]) + pdf[index + 1:]
+        page = self.page(self.upload(self.letter.token, forged))
+        cls_, text = self.read(page, 'check-same')
+        self.assertEqual(cls_, 'status bad')
+        self.assertTrue(text.startswith("Berkas ini BUKAN dokumen asli"))
+        self.assertEqual(self.read(page, 'check-signature'), ('status bad',
+                "Tanda tangan elektroniknya TIDAK sah: berkas diubah setelah "
+                "ditandatangani atau tidak ditandatangani melalui e-Surat."))
+
+    def test_upload_other_letter(self):
+        """Another letter signed through e-Surat is not this one, and its
+        own signature is validated"""
+        page = self.page(self.upload(self.letter.token, self.other.pdf))
+        self.assertEqual(self.read(page, 'check-same')[0], 'status bad')
+        self.assertEqual(self.read(page, 'check-signature'), ('status ok',
+                "Tanda tangan elektroniknya sah: Kadis Kominfo"))
+
+    def test_upload_not_signed(self):
+        "A file that is no PDF, or a PDF without signature"
+        unsigned = BytesIO()
+        canvas.Canvas(unsigned).save()
+        for data, text in [
+                (b'MZ\x90\x00 not a pdf',
+                    "Berkas ini bukan PDF yang dapat dibaca."),
+                (unsigned.getvalue(),
+                    "Berkas ini tidak memiliki tanda tangan elektronik."),
+                ]:
+            with self.subTest(text=text):
+                page = self.page(self.upload(self.letter.token, data))
+                self.assertEqual(self.read(page, 'check-same')[0],
+                    'status bad')
+                self.assertEqual(
+                    self.read(page, 'check-signature'), ('status bad', text))
+
+    def test_upload_missing_or_too_large(self):
+        "No file, or a file above the limit, is not checked"
+        too_large = "Berkas terlalu besar (paling besar 10 MB)."
+        for response, text in [
+                (self.client.post(f'/{DB_NAME}/verify/{self.letter.token}',
+                        data={}),
+                    "Pilih berkas PDF terlebih dahulu."),
+                (self.upload(self.letter.token, b''),
+                    "Pilih berkas PDF terlebih dahulu."),
+                (self.upload(
+                        self.letter.token,
+                        self.letter.pdf.ljust(routes.MAX_UPLOAD + 1)),
+                    too_large),
+                # Above what the route lets the request carry at all
+                (self.upload(
+                        self.letter.token,
+                        self.letter.pdf.ljust(routes.MAX_UPLOAD * 2)),
+                    too_large),
+                ]:
+            with self.subTest(text=text):
+                page = self.page(response)
+                self.assertIn(f'<p class="status warn">{text}</p>', page)
+                self.assertIsNone(self.read(page, 'check-same'))
+
+    def test_rate_limit(self):
+        "An address checking too often is told to wait, and sees nothing"
+        for _ in range(routes.LIMITER.limit):
+            self.page(self.get(self.letter.token))
+        for response in [
+                self.get(self.letter.token),
+                self.get(secrets.token_urlsafe(24)),
+                self.upload(self.letter.token, self.letter.pdf)]:
+            page = self.page(response, HTTPStatus.TOO_MANY_REQUESTS)
+            self.assertEqual(self.read(page, 'status'), ('status warn',
+                    "Terlalu banyak pemeriksaan dari alamat Anda. Tunggu "
+                    "satu menit lalu coba lagi."))
+            self.assertNotIn(self.letter.number, page)
+        # Another address is still served
+        self.page(self.get(
+                self.letter.token,
+                environ_base={'REMOTE_ADDR': '192.0.2.7'}))
+
+    def test_cross_origin_upload_refused(self):
+        """Trytond refuses a post from a form of another site (the upload
+        form relies on it instead of a CSRF token)"""
+        for origin in ['https://phishing.example', 'null']:
+            with self.subTest(origin=origin), self.assertRaises(Forbidden):
+                self.upload(
+                    self.letter.token, self.letter.pdf,
+                    headers={'Origin': origin})
+        # The page's own form is served
+        self.page(self.upload(
+                self.letter.token, self.letter.pdf,
+                headers={'Origin': 'http://localhost'}))
 
 
 del ModuleTestCase

@@ -1,9 +1,10 @@
 # This file is part of e-Surat. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """Helpers of the esurat_signing tests: signing configuration, an
-organisation with a route of three initials, outgoing letter values, a
-mixin taking letters through their route, and reading QR codes off a PDF
-as a phone camera does."""
+organisation with a route of three initials, outgoing letter values,
+taking letters through their route (OutgoingFlow, also outside a test
+case's transaction), and reading QR codes off a PDF as a phone camera
+does."""
 from trytond import config
 from trytond.modules.esurat_base.tests.tools import (
     as_user, create_org, create_position, create_user, reference)
@@ -75,18 +76,8 @@ def outgoing_values(org, signer, **values):
     return result
 
 
-class SigningTestMixin:
+class OutgoingFlow:
     "Takes outgoing letters through their route as their people would"
-
-    @with_transaction(user=0)
-    def test_wizards(self):
-        "Wizards are well defined (as root: their groups are officials')"
-        super().test_wizards.__wrapped__(self)
-
-    @classmethod
-    def setUpClass(cls):
-        configure_signing()
-        super().setUpClass()
 
     def draft(self, org, signer=None, recipients=(), **values):
         pool = Pool()
@@ -124,6 +115,20 @@ class SigningTestMixin:
         for user in [org.u_kasi, org.u_kabid, org.u_sekdis]:
             self.approve(user, outgoing)
         return self.sign(org.u_kadis, outgoing)
+
+
+class SigningTestMixin(OutgoingFlow):
+    "The module's test cases: signing configured, letters taken through"
+
+    @with_transaction(user=0)
+    def test_wizards(self):
+        "Wizards are well defined (as root: their groups are officials')"
+        super().test_wizards.__wrapped__(self)
+
+    @classmethod
+    def setUpClass(cls):
+        configure_signing()
+        super().setUpClass()
 
 
 def qr_codes(pdf):
