@@ -2,16 +2,30 @@
 # this repository contains the full copyright notices and license terms.
 import datetime
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from urllib.parse import parse_qs, urlencode
 
 from trytond import config
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.sendmail import send_message
+from trytond.sendmail import get_smtp_server
+from trytond.url import host
 
 from .access import ClientWriteMixin
 
 MAX_ATTEMPTS = 12
+
+
+def smtp_uri():
+    """[email] uri with a timeout, its own or [esurat] smtp_timeout: without
+    one a server that accepts the connection and never answers hangs its
+    sender forever"""
+    uri = config.parse_uri(config.get('email', 'uri'))
+    query = parse_qs(uri.query)
+    query.setdefault(
+        'timeout', [config.getint('esurat', 'smtp_timeout', default=10)])
+    return uri._replace(query=urlencode(query, doseq=True)).geturl()
 
 
 class Mail(ClientWriteMixin, ModelSQL, ModelView):
@@ -111,6 +125,8 @@ class Mail(ClientWriteMixin, ModelSQL, ModelView):
         message['From'] = config.get('email', 'from')
         message['To'] = self.to
         message['Subject'] = self.subject
+        message['Date'] = formatdate()
+        message['Message-ID'] = make_msgid(domain=host())
         message.set_content(self.body)
         if self.attachment:
             message.add_attachment(
@@ -126,7 +142,16 @@ class Mail(ClientWriteMixin, ModelSQL, ModelView):
             if mail.state != 'pending':
                 continue
             try:
-                send_message(mail._message(), strict=True)
+                # One connection and one try per mail: retrying is the
+                # cron's, and trytond's send_message would reconnect
+                # without the timeout
+                server = get_smtp_server(smtp_uri(), strict=True)
+                try:
+                    server.send_message(mail._message())
+                finally:
+                    # Accepted means sent: a QUIT that times out must not
+                    # count the mail as failed and send it again
+                    server.close()
             except Exception as error:
                 mail.attempts = (mail.attempts or 0) + 1
                 mail.last_error = str(error) or error.__class__.__name__

@@ -4,6 +4,7 @@ import datetime
 import os
 import re
 import threading
+import time
 import unittest
 from pathlib import Path
 
@@ -24,9 +25,9 @@ from ..ratelimit import RateLimiter
 from ..tools import run_committed
 from .policy import PolicyTestMixin
 from .tools import (
-    SMTPServer, as_user, create_org, create_position, create_user, free_port,
-    image_bytes, letter_values, load_indonesian, pdf_bytes, reference,
-    run_queue)
+    SilentServer, SMTPServer, as_user, create_org, create_position,
+    create_user, free_port, image_bytes, letter_values, load_indonesian,
+    pdf_bytes, reference, run_queue)
 
 # A printf placeholder of a message: %(name)s, %s, %d, %r...
 PLACEHOLDER = re.compile(r'%(?:\([a-z_]+\))?[-#0 +]*\d*(?:\.\d+)?[sdirf%]')
@@ -1552,6 +1553,52 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         self.assertEqual(attachment.get_filename(), 'surat.pdf')
         self.assertEqual(attachment.get_content_type(), 'application/pdf')
         self.assertEqual(attachment.get_content(), b'%PDF-1.7 surat')
+
+    @with_transaction()
+    def test_mail_server_that_never_answers(self):
+        """A mail server that accepts and never answers delays the mail by
+        the configured timeout, once, and the cron sends it later"""
+        pool = Pool()
+        Mail = pool.get('esurat.mail')
+        email_uri = config.get('email', 'uri')
+        self.addCleanup(config.set, 'email', 'uri', email_uri)
+        if not config.has_section('esurat'):
+            config.add_section('esurat')
+        self.addCleanup(
+            config.set, 'esurat', 'smtp_timeout',
+            config.get('esurat', 'smtp_timeout', default='10'))
+        mail, = Mail.enqueue(
+            ['kadis@sukamajukab.go.id'], "Disposisi baru",
+            "Ada disposisi baru untuk Anda.")
+
+        with SilentServer() as server:
+            config.set('esurat', 'smtp_timeout', '1')
+            config.set('email', 'uri', server.uri)
+            start = time.monotonic()
+            run_queue()
+            self.assertLess(time.monotonic() - start, 5)
+            self.assertEqual((mail.state, mail.attempts), ('pending', 1))
+            self.assertIn("timed out", mail.last_error)
+
+            # The uri's own timeout comes first
+            config.set('esurat', 'smtp_timeout', '60')
+            config.set('email', 'uri', f'{server.uri}?timeout=1')
+            Mail.write([mail], {'next_attempt': datetime.datetime.now()})
+            start = time.monotonic()
+            Mail.send_pending()
+            self.assertLess(time.monotonic() - start, 5)
+            self.assertEqual((mail.state, mail.attempts), ('pending', 2))
+            self.assertEqual(len(server.connections), 2)
+
+        with SMTPServer() as server:
+            config.set('email', 'uri', server.uri)
+            Mail.write([mail], {'next_attempt': datetime.datetime.now()})
+            Mail.send_pending()
+            Mail.send_pending()
+        self.assertEqual((mail.state, mail.attempts), ('sent', 3))
+        message, = server.messages
+        self.assertEqual(message['To'], 'kadis@sukamajukab.go.id')
+        self.assertTrue(message['Message-ID'])
 
     @with_transaction()
     def test_notification_batch(self):

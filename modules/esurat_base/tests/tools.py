@@ -6,6 +6,8 @@
 Setda, two agencies (Diskominfo and Dinkes) and their people.
 """
 import datetime
+import socket
+import threading
 from contextlib import contextmanager
 from io import BytesIO
 from types import SimpleNamespace
@@ -193,6 +195,46 @@ class SMTPServer:
 
     def __exit__(self, *exc):
         self.controller.stop()
+
+
+class SilentServer:
+    """A server on loopback that accepts connections and never answers, as a
+    hung mail server does.  It hangs up after hang_up seconds, so that a
+    client without a timeout fails its test instead of hanging it.
+
+    Use as a context manager; ``uri`` is what ``[email] uri`` should be."""
+
+    def __init__(self, hang_up=10):
+        self.hang_up = hang_up
+        self.connections = []
+
+    def __enter__(self):
+        self.socket = socket.create_server(('127.0.0.1', 0))
+        self.uri = f'smtp://127.0.0.1:{self.socket.getsockname()[1]}'
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+        self.timer = threading.Timer(self.hang_up, self._hang_up)
+        self.timer.start()
+        return self
+
+    def _accept(self):
+        try:
+            while True:
+                self.connections.append(self.socket.accept()[0])
+        except OSError:
+            pass
+
+    def _hang_up(self):
+        for connection in self.connections:
+            connection.close()
+
+    def __exit__(self, *exc):
+        self.timer.cancel()
+        # shutdown wakes the blocked accept(), close alone does not
+        self.socket.shutdown(socket.SHUT_RDWR)
+        self.socket.close()
+        self.thread.join()
+        self._hang_up()
 
 
 def free_port():
