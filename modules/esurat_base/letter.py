@@ -383,19 +383,30 @@ class Letter(
 
     @classmethod
     def _readable_letters_query(cls, positions):
-        """SQL query of the ids of the letters that positions may open:
-        those addressed or copied to them.
+        "SQL query of the ids of the letters that positions may open"
+        pool = Pool()
+        Access = pool.get('esurat.letter.access')
+        return Access.letters_query(positions)
 
-        Modules that route letters further (dispositions) extend it."""
+    @classmethod
+    def access_sources(cls, letter_ids=None):
+        """SQL query of the (letter, position) pairs that give positions
+        access to the letters of letter_ids (None: every letter): its
+        addressees and copies.
+
+        Modules that route letters further (dispositions) extend it and
+        refresh esurat.letter.access when their routes change."""
         pool = Pool()
         Recipient = pool.get('esurat.letter.recipient')
         recipient = Recipient.__table__()
-        if not positions:
-            return recipient.select(recipient.letter, where=Literal(False))
+        where = Literal(True)
+        if letter_ids is not None:
+            where = fields.SQL_OPERATORS['in'](
+                recipient.letter, list(letter_ids))
         return recipient.select(
-            recipient.letter,
-            where=fields.SQL_OPERATORS['in'](
-                recipient.position, list(positions)))
+            recipient.letter.as_('letter'),
+            recipient.position.as_('position'),
+            where=where)
 
     @classmethod
     def get_readable_by(cls, letters, name):
@@ -739,3 +750,31 @@ class Recipient(ClientWriteMixin, ModelSQL, ModelView):
             if values:
                 letter_ids.add(values.get('letter'))
             cls._check_content_visible(letter_ids)
+
+    @classmethod
+    def on_modification(cls, mode, recipients, field_names=None):
+        pool = Pool()
+        Access = pool.get('esurat.letter.access')
+        super().on_modification(mode, recipients, field_names)
+        if mode == 'create' or (
+                mode == 'write' and {'letter', 'position'} & field_names):
+            Access.refresh(r.letter.id for r in recipients)
+
+    @classmethod
+    def on_write(cls, recipients, values):
+        pool = Pool()
+        Access = pool.get('esurat.letter.access')
+        callbacks = super().on_write(recipients, values)
+        if 'letter' in values:
+            # The letters they leave lose the access they gave
+            letter_ids = {r.letter.id for r in recipients}
+            callbacks.append(lambda: Access.refresh(letter_ids))
+        return callbacks
+
+    @classmethod
+    def on_delete(cls, recipients):
+        pool = Pool()
+        Access = pool.get('esurat.letter.access')
+        letter_ids = {r.letter.id for r in recipients}
+        return super().on_delete(recipients) + [
+            lambda: Access.refresh(letter_ids)]

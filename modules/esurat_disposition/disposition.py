@@ -380,6 +380,30 @@ class Disposition(ClientWriteMixin, Workflow, ModelSQL, ModelView):
             for disposition in dispositions:
                 disposition.check_actor()
 
+    # Who may open a letter follows its dispositions (Letter.access_sources)
+
+    @classmethod
+    def on_modification(cls, mode, dispositions, field_names=None):
+        pool = Pool()
+        Access = pool.get('esurat.letter.access')
+        super().on_modification(mode, dispositions, field_names)
+        if mode == 'create' or (mode == 'write' and {
+                    'letter', 'to_position', 'from_position'}
+                & field_names):
+            Access.refresh(d.letter.id for d in dispositions)
+
+    @classmethod
+    def on_write(cls, dispositions, values):
+        pool = Pool()
+        Access = pool.get('esurat.letter.access')
+        callbacks = super().on_write(dispositions, values)
+        # A recalled item no longer opens the letter; a moved one no longer
+        # opens the letter it left
+        if values.get('state') == 'recalled' or 'letter' in values:
+            letter_ids = {d.letter.id for d in dispositions}
+            callbacks.append(lambda: Access.refresh(letter_ids))
+        return callbacks
+
     # Creation ----------------------------------------------------------
 
     @classmethod

@@ -2,7 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 import datetime
 
-from sql import Literal
+from sql import Literal, Null
 from sql.aggregate import Count, Max
 from sql.conditionals import Case
 
@@ -30,6 +30,26 @@ class Letter(metaclass=PoolMeta):
         fields.Char("Dispositions Done"), 'get_progress')
 
     @classmethod
+    def __register__(cls, module):
+        pool = Pool()
+        Access = pool.get('esurat.letter.access')
+        Disposition = pool.get('esurat.disposition')
+        super().__register__(module)
+        # Databases whose dispositions predate the access table
+        access = Access.__table__()
+        disposition = Disposition.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*disposition.select(
+                disposition.letter,
+                where=(disposition.state != 'recalled')
+                & ~disposition.letter.in_(access.select(
+                        access.letter,
+                        where=access.position == disposition.to_position)),
+                limit=1))
+        if cursor.fetchone():
+            Access.refresh(None)
+
+    @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._buttons.update({
@@ -41,20 +61,25 @@ class Letter(metaclass=PoolMeta):
                 })
 
     @classmethod
-    def _readable_letters_query(cls, positions):
-        "Also the letters disposed to or by positions"
+    def access_sources(cls, letter_ids=None):
+        "Also the positions the letters are disposed to (not recalled) or by"
         pool = Pool()
         Disposition = pool.get('esurat.disposition')
-        query = super()._readable_letters_query(positions)
-        if not positions:
-            return query
+        query = super().access_sources(letter_ids)
         disposition = Disposition.__table__()
-        in_ = fields.SQL_OPERATORS['in']
-        return query | disposition.select(
-            disposition.letter,
-            where=(in_(disposition.to_position, list(positions))
-                & (disposition.state != 'recalled'))
-            | in_(disposition.from_position, list(positions)))
+        where = Literal(True)
+        if letter_ids is not None:
+            where = fields.SQL_OPERATORS['in'](
+                disposition.letter, list(letter_ids))
+        return (query
+            | disposition.select(
+                disposition.letter.as_('letter'),
+                disposition.to_position.as_('position'),
+                where=where & (disposition.state != 'recalled'))
+            | disposition.select(
+                disposition.letter.as_('letter'),
+                disposition.from_position.as_('position'),
+                where=where & (disposition.from_position != Null)))
 
     @classmethod
     def get_progress(cls, letters, names):
