@@ -69,6 +69,39 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
                     unit, addressees, copies, **values)])
         return letter
 
+    @with_transaction()
+    def test_letter_access_follows_recipients(self):
+        """Who may open a letter is kept with its addressees and copies:
+        added, moved and removed ones at once, in the same transaction"""
+        pool = Pool()
+        Access = pool.get('esurat.letter.access')
+        Letter = pool.get('esurat.letter')
+        Recipient = pool.get('esurat.letter.recipient')
+        org = create_org()
+        letter = self.create_letter(org, copies=[org.p_kabid])
+        other = self.create_letter(org, addressees=[org.p_kadinkes])
+
+        def access(letter):
+            return sorted(a.position.id for a in Access.search(
+                    [('letter', '=', letter.id)]))
+
+        self.assertEqual(
+            access(letter), sorted([org.p_kadis.id, org.p_kabid.id]))
+        copy, = [r for r in Letter(letter.id).recipients if r.kind == 'cc']
+        Recipient.write([copy], {'position': org.p_staff.id})
+        self.assertEqual(
+            access(letter), sorted([org.p_kadis.id, org.p_staff.id]))
+        Recipient.write([copy], {'letter': other.id})
+        self.assertEqual(access(letter), [org.p_kadis.id])
+        self.assertEqual(
+            access(other), sorted([org.p_kadinkes.id, org.p_staff.id]))
+        Recipient.delete([copy])
+        self.assertEqual(access(other), [org.p_kadinkes.id])
+        # Nothing else is touched, and the table is what its sources say
+        Access.refresh(None)
+        self.assertEqual(access(letter), [org.p_kadis.id])
+        self.assertEqual(access(other), [org.p_kadinkes.id])
+
     # Numbering ---------------------------------------------------------
 
     def test_format_number(self):

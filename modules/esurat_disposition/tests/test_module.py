@@ -195,9 +195,15 @@ class EsuratDispositionTestCase(PolicyTestMixin, ModuleTestCase):
             with self.assertRaises(UserError):
                 Disposition.recall([Disposition(second.id)])
         self.assertEqual(Disposition(second.id).state, 'read')
-        # A recalled disposition no longer opens the letter
+        # A recalled disposition no longer opens the letter; the other one
+        # still does
+        Letter = pool.get('esurat.letter')
         with as_user(org.u_kabid):
             self.assertEqual(Disposition.search([('mine', '=', True)]), [])
+            self.assertEqual(Letter.search([('id', '=', letter.id)]), [])
+        with as_user(org.u_kasi):
+            self.assertEqual(
+                Letter.search([('id', '=', letter.id)]), [letter])
 
     @with_transaction()
     def test_access(self):
