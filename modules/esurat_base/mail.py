@@ -5,11 +5,15 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from urllib.parse import parse_qs, urlencode
 
-from trytond import config
+from sql.conditionals import Coalesce
+from sql.functions import CurrentTimestamp
+
+from trytond import backend, config
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.sendmail import get_smtp_server
+from trytond.transaction import Transaction
 from trytond.url import host
 
 from .access import ClientWriteMixin
@@ -28,12 +32,20 @@ def smtp_uri():
     return uri._replace(query=urlencode(query, doseq=True)).geturl()
 
 
+def sending_timeout():
+    """How long a mail may stay claimed by a sender: [esurat]
+    mail_sending_timeout (minutes); past it the sender is taken for dead"""
+    return datetime.timedelta(
+        minutes=config.getint('esurat', 'mail_sending_timeout', default=15))
+
+
 class Mail(ClientWriteMixin, ModelSQL, ModelView):
     """Every email e-Surat sends goes through this outbox: it is stored in
     the transaction that decided to send it, tried right after the commit by
     a queued task, and tried again by a cron with a growing delay while the
     mail server fails.  A failing server never blocks or loses the action
-    that sent the mail."""
+    that sent the mail.  A sender claims each mail before sending it, so
+    that the task and the cron never both send it."""
     __name__ = 'esurat.mail'
     __string__ = "Outgoing Email"
 
@@ -49,11 +61,16 @@ class Mail(ClientWriteMixin, ModelSQL, ModelView):
         "Resource", selection='get_resources', readonly=True)
     state = fields.Selection([
             ('pending', "Pending"),
+            ('sending', "Sending"),
             ('sent', "Sent"),
             ('failed', "Failed"),
             ], "State", required=True, readonly=True, sort=False)
     attempts = fields.Integer("Attempts", readonly=True)
     next_attempt = fields.DateTime("Next Attempt", readonly=True)
+    claimed_at = fields.DateTime(
+        "Claimed At", readonly=True,
+        help="When a sender took the mail to send it.\n"
+        "A mail sending for longer than the timeout is sent by the cron.")
     sent_at = fields.DateTime("Sent At", readonly=True)
     last_error = fields.Text("Last Error", readonly=True)
 
@@ -67,9 +84,13 @@ class Mail(ClientWriteMixin, ModelSQL, ModelView):
                 (t.state, Index.Equality(cardinality='low')),
                 (t.next_attempt, Index.Range()),
                 where=t.state == 'pending'))
+        cls._sql_indexes.add(
+            Index(t,
+                (t.claimed_at, Index.Range()),
+                where=t.state == 'sending'))
         cls._buttons.update({
                 'retry': {
-                    'invisible': Eval('state') == 'sent',
+                    'invisible': Eval('state').in_(['sending', 'sent']),
                     'depends': ['state'],
                     },
                 })
@@ -136,52 +157,116 @@ class Mail(ClientWriteMixin, ModelSQL, ModelView):
 
     @classmethod
     def send(cls, mails):
-        "Try to send pending mails now; failures are kept for the cron"
-        now = datetime.datetime.now()
+        """Send the pending mails of mails, one by one, each by one sender
+
+        A mail is claimed in a transaction of its own, sent, and its outcome
+        committed at once in another: a sender that lost the claim skips the
+        mail, and a sender that dies leaves only that mail sending, for the
+        cron to take over after the timeout.  Call it where the mails are
+        not written yet (the queued task, the cron): the claim would wait
+        for the caller's own lock."""
+        transaction = Transaction()
+        # Nobody else sees a mail before the transaction that created it
+        # commits (as ModelSQL.lock knows): it needs no claim and its outcome
+        # is saved with that transaction
+        created = set(transaction.create_records[cls.__name__])
         for mail in mails:
-            if mail.state != 'pending':
-                continue
+            if mail.id in created:
+                if mail.state == 'pending':
+                    mail.attempts = (mail.attempts or 0) + 1
+                    mail._set_outcome(mail._deliver())
+                    mail.save()
+            elif cls._claim(mail):
+                error = mail._deliver()
+                with transaction.new_transaction():
+                    claimed = cls(mail.id)
+                    claimed._set_outcome(error)
+                    claimed.save()
+
+    @classmethod
+    def _claim(cls, mail):
+        """Make mail sending if it is pending, or sending for longer than
+        the timeout (its sender died), and commit it; return whether this
+        sender got it"""
+        transaction = Transaction()
+        database = transaction.database
+        now = datetime.datetime.now()
+        table, row = cls.__table__(), cls.__table__()
+        claimable = row.select(
+            row.id,
+            where=(row.id == mail.id)
+            & ((row.state == 'pending')
+                | ((row.state == 'sending')
+                    & (row.claimed_at < now - sending_timeout()))))
+        if database.has_select_for():
+            # Skip a row another sender is claiming instead of waiting for
+            # it (as ir.queue does)
+            claimable.for_ = database.get_select_for_skip_locked()('UPDATE')
+        try:
+            with transaction.new_transaction() as claim:
+                cursor = claim.connection.cursor()
+                cursor.execute(*table.update(
+                        [table.state, table.claimed_at, table.attempts,
+                            table.write_uid, table.write_date],
+                        ['sending', now,
+                            Coalesce(table.attempts, 0) + 1,
+                            claim.user, CurrentTimestamp()],
+                        where=table.id.in_(claimable)))
+                return cursor.rowcount == 1
+        except backend.DatabaseOperationalError:
+            # Another sender changed it meanwhile (repeatable read): theirs
+            return False
+
+    def _deliver(self):
+        "Try once to send the mail; return the error or None"
+        try:
+            # One connection and one try per mail: retrying is the cron's,
+            # and trytond's send_message would reconnect without the timeout
+            server = get_smtp_server(smtp_uri(), strict=True)
             try:
-                # One connection and one try per mail: retrying is the
-                # cron's, and trytond's send_message would reconnect
-                # without the timeout
-                server = get_smtp_server(smtp_uri(), strict=True)
-                try:
-                    server.send_message(mail._message())
-                finally:
-                    # Accepted means sent: a QUIT that times out must not
-                    # count the mail as failed and send it again
-                    server.close()
-            except Exception as error:
-                mail.attempts = (mail.attempts or 0) + 1
-                mail.last_error = str(error) or error.__class__.__name__
-                if mail.attempts >= MAX_ATTEMPTS:
-                    mail.state = 'failed'
-                    mail.next_attempt = None
-                else:
-                    delay = min(2 ** mail.attempts, 240)
-                    mail.next_attempt = now + datetime.timedelta(
-                        minutes=delay)
-            else:
-                mail.state = 'sent'
-                mail.sent_at = now
-                mail.next_attempt = None
-                mail.attempts = (mail.attempts or 0) + 1
-            mail.save()
+                server.send_message(self._message())
+            finally:
+                # Accepted means sent: a QUIT that times out must not count
+                # the mail as failed and send it again
+                server.close()
+        except Exception as error:
+            return error
+
+    def _set_outcome(self, error):
+        "Record the outcome of the attempt counted in attempts"
+        now = datetime.datetime.now()
+        if error is None:
+            self.state = 'sent'
+            self.sent_at = now
+            self.next_attempt = None
+            return
+        self.last_error = str(error) or error.__class__.__name__
+        if self.attempts >= MAX_ATTEMPTS:
+            self.state = 'failed'
+            self.next_attempt = None
+        else:
+            self.state = 'pending'
+            self.next_attempt = now + datetime.timedelta(
+                minutes=min(2 ** self.attempts, 240))
 
     @classmethod
     def send_pending(cls):
-        "Cron: send the mails whose next attempt is due"
+        """Cron: send the mails whose next attempt is due, and those whose
+        sender died while sending them"""
         now = datetime.datetime.now()
-        cls.send(cls.search([
-                    ('state', '=', 'pending'),
-                    ['OR',
-                        ('next_attempt', '=', None),
-                        ('next_attempt', '<=', now)],
-                    ], order=[('id', 'ASC')], limit=500))
+        cls.send(cls.search(['OR', [
+                        ('state', '=', 'pending'),
+                        ['OR',
+                            ('next_attempt', '=', None),
+                            ('next_attempt', '<=', now)],
+                        ], [
+                        ('state', '=', 'sending'),
+                        ('claimed_at', '<', now - sending_timeout()),
+                        ]], order=[('id', 'ASC')], limit=500))
 
     @classmethod
     @ModelView.button
     def retry(cls, mails):
+        "Send now, after the commit: the request never waits for SMTP"
         cls.write(mails, {'state': 'pending', 'next_attempt': None})
-        cls.send(mails)
+        cls.__queue__.send(mails)

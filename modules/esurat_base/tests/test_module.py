@@ -6,6 +6,7 @@ import re
 import threading
 import time
 import unittest
+from collections import Counter
 from pathlib import Path
 
 from trytond import backend, config
@@ -1634,6 +1635,37 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         self.assertTrue(message['Message-ID'])
 
     @with_transaction()
+    def test_mail_retry(self):
+        """The super administrator's retry sends the mail after the commit,
+        not in the request, and never a mail sent or being sent"""
+        pool = Pool()
+        Mail = pool.get('esurat.mail')
+        org = create_org()
+        email_uri = config.get('email', 'uri')
+        self.addCleanup(config.set, 'email', 'uri', email_uri)
+        failed, sending, sent = Mail.create([{
+                    'to': f'{state}@sukamajukab.go.id', 'subject': "Surat",
+                    'body': "Isi", 'state': state, 'attempts': 12,
+                    'claimed_at': datetime.datetime.now(),
+                    } for state in ['failed', 'sending', 'sent']])
+
+        with SMTPServer() as server:
+            config.set('email', 'uri', server.uri)
+            with as_user(org.u_superadmin):
+                for mail in [sending, sent]:
+                    with self.subTest(state=mail.state):
+                        with self.assertRaises(AccessButtonError):
+                            Mail.retry([Mail(mail.id)])
+                Mail.retry([Mail(failed.id)])
+                self.assertEqual(server.messages, [])
+            run_queue()
+        message, = server.messages
+        self.assertEqual(message['To'], 'failed@sukamajukab.go.id')
+        self.assertEqual(
+            [m.state for m in Mail.browse([failed, sending, sent])],
+            ['sent', 'sending', 'sent'])
+
+    @with_transaction()
     def test_notification_batch(self):
         """Notices to several positions make one queued task and one email
         per address; each user is told in their language"""
@@ -1919,6 +1951,149 @@ class EsuratConcurrencyTestCase(unittest.TestCase):
         self.assertEqual(
             self.committed(numbers),
             [(i, 'registered') for i in range(1, count + 1)])
+
+
+class MailSenderTestCase(unittest.TestCase):
+    """Senders of the outbox at once, on committed mails: each mail is
+    claimed, in a transaction of its own, by one sender"""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        drop_db()
+        activate_module(['esurat_base'])
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        drop_db()
+
+    def setUp(self):
+        super().setUp()
+        email_uri = config.get('email', 'uri')
+        self.addCleanup(config.set, 'email', 'uri', email_uri)
+        if not config.has_section('esurat'):
+            config.add_section('esurat')
+        self.addCleanup(
+            config.set, 'esurat', 'mail_sending_timeout',
+            config.get('esurat', 'mail_sending_timeout', default='15'))
+
+    @staticmethod
+    def committed(func):
+        return run_committed(DB_NAME, func)
+
+    def create_mails(self, prefix, count, **values):
+        "Commit count pending mails to prefix-<n>@example.com; their ids"
+        def create():
+            pool = Pool()
+            Mail = pool.get('esurat.mail')
+            return [m.id for m in Mail.create([{
+                            'to': f'{prefix}-{i}@example.com',
+                            'subject': "Disposisi baru", 'body': "Isi",
+                            **values,
+                            } for i in range(count)])]
+        return self.committed(create)
+
+    def outcome(self, ids):
+        "(to, state, attempts) of the mails of ids, as committed"
+        def read():
+            pool = Pool()
+            Mail = pool.get('esurat.mail')
+            return [(m.to, m.state, m.attempts) for m in Mail.browse(ids)]
+        return self.committed(read)
+
+    def received(self, server):
+        "How many messages the server got per recipient"
+        return Counter(m['To'] for m in server.messages)
+
+    def test_mail_claimed_by_one_sender(self):
+        """The cron found pending mails that the queued task sends before
+        the cron gets to them: the cron sends none of them again"""
+        ids = self.create_mails('claim', 3)
+
+        def cron():
+            pool = Pool()
+            Mail = pool.get('esurat.mail')
+            mails = Mail.browse(ids)
+            self.assertEqual({m.state for m in mails}, {'pending'})
+            # The task of the commit sends them meanwhile
+            with Transaction().new_transaction():
+                Mail.send(Mail.browse(ids))
+            Mail.send(mails)
+        with SMTPServer() as server:
+            config.set('email', 'uri', server.uri)
+            self.committed(cron)
+        self.assertEqual(self.received(server), {
+                f'claim-{i}@example.com': 1 for i in range(3)})
+        self.assertEqual(self.outcome(ids), [
+                (f'claim-{i}@example.com', 'sent', 1) for i in range(3)])
+
+    def test_mail_of_a_dead_sender(self):
+        """A mail sending for longer than [esurat] mail_sending_timeout
+        (its sender died) is sent by the next cron run, once; a mail a live
+        sender is sending is left to it"""
+        now = datetime.datetime.now()
+        dead, = self.create_mails(
+            'dead', 1, state='sending', attempts=1,
+            claimed_at=now - datetime.timedelta(minutes=20))
+        live, = self.create_mails(
+            'live', 1, state='sending', attempts=1,
+            claimed_at=now - datetime.timedelta(minutes=1))
+
+        def cron():
+            Pool().get('esurat.mail').send_pending()
+        with SMTPServer() as server:
+            config.set('email', 'uri', server.uri)
+            config.set('esurat', 'mail_sending_timeout', '30')
+            self.committed(cron)
+            self.assertEqual(server.messages, [])
+            config.set('esurat', 'mail_sending_timeout', '15')
+            self.committed(cron)
+            self.committed(cron)
+        self.assertEqual(self.received(server), {'dead-0@example.com': 1})
+        self.assertEqual(self.outcome([dead, live]), [
+                ('dead-0@example.com', 'sent', 2),
+                ('live-0@example.com', 'sending', 1)])
+
+    @unittest.skipUnless(
+        backend.name == 'postgresql',
+        "the threads of a SQLite test have each their own memory database")
+    def test_mails_sent_once_by_two_senders(self):
+        """The queued task and the cron send the same pending mails at once
+        through a slow mail server: each arrives once and is sent"""
+        count = 6
+        ids = self.create_mails('twice', count)
+        barrier = threading.Barrier(2)
+        errors = []
+
+        def task():
+            pool = Pool()
+            Mail = pool.get('esurat.mail')
+            Mail.send(Mail.browse(ids))
+
+        def cron():
+            Pool().get('esurat.mail').send_pending()
+
+        def sender(func):
+            try:
+                barrier.wait(timeout=30)
+                self.committed(func)
+            except Exception as error:
+                errors.append(error)
+        with SMTPServer(delay=0.2) as server:
+            config.set('email', 'uri', server.uri)
+            threads = [
+                threading.Thread(target=sender, args=(f,))
+                for f in [task, cron]]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+        self.assertEqual(errors, [])
+        self.assertEqual(self.received(server), {
+                f'twice-{i}@example.com': 1 for i in range(count)})
+        self.assertEqual(self.outcome(ids), [
+                (f'twice-{i}@example.com', 'sent', 1) for i in range(count)])
 
 
 del ModuleTestCase

@@ -42,13 +42,21 @@ def group(xml_id):
 
 
 def create_user(login, name, unit=None, groups=()):
+    user, = create_users((login, name, unit, groups))
+    return user
+
+
+def create_users(*users):
+    """The users of (login, name, unit, groups), created at once: each
+    creation refreshes what every user holds and may access"""
     pool = Pool()
     User = pool.get('res.user')
-    user = User(
-        login=login, name=name, esurat_unit=unit,
-        groups=[group(g) for g in groups])
-    user.save()
-    return user
+    users = [
+        User(login=login, name=name, esurat_unit=unit,
+            groups=[group(g) for g in groups])
+        for login, name, unit, groups in users]
+    User.save(users)
+    return users
 
 
 def create_position(name, unit, level, reports_to=None, holder=None,
@@ -91,24 +99,20 @@ def create_org():
         kind='opd', parent=o.pemda)
     o.dinkes.save()
 
-    o.u_sekda = create_user(
-        'sekda', "Sekda", o.setda, ['group_esurat_official'])
-    o.u_operator = create_user(
-        'op_kominfo', "Operator Kominfo", o.kominfo,
-        ['group_esurat_opd_admin'])
-    o.u_kadis = create_user(
-        'kadis_kominfo', "Kadis Kominfo", o.kominfo, ['group_esurat_official'])
-    o.u_kabid = create_user(
-        'kabid_aptika', "Kabid Aptika", o.bidang, ['group_esurat_official'])
-    o.u_staff = create_user(
-        'staf_aptika', "Staf Aptika", o.bidang, ['group_esurat_staff'])
-    o.u_kadinkes = create_user(
-        'kadis_kesehatan', "Kadis Kesehatan", o.dinkes,
-        ['group_esurat_official'])
-    o.u_op_dinkes = create_user(
-        'op_dinkes', "Operator Dinkes", o.dinkes, ['group_esurat_opd_admin'])
-    o.u_superadmin = create_user(
-        'superadmin', "Super Admin", o.setda, ['group_esurat_admin'])
+    (o.u_sekda, o.u_operator, o.u_kadis, o.u_kabid, o.u_staff, o.u_kadinkes,
+        o.u_op_dinkes, o.u_superadmin) = create_users(
+        ('sekda', "Sekda", o.setda, ['group_esurat_official']),
+        ('op_kominfo', "Operator Kominfo", o.kominfo,
+            ['group_esurat_opd_admin']),
+        ('kadis_kominfo', "Kadis Kominfo", o.kominfo,
+            ['group_esurat_official']),
+        ('kabid_aptika', "Kabid Aptika", o.bidang, ['group_esurat_official']),
+        ('staf_aptika', "Staf Aptika", o.bidang, ['group_esurat_staff']),
+        ('kadis_kesehatan', "Kadis Kesehatan", o.dinkes,
+            ['group_esurat_official']),
+        ('op_dinkes', "Operator Dinkes", o.dinkes,
+            ['group_esurat_opd_admin']),
+        ('superadmin', "Super Admin", o.setda, ['group_esurat_admin']))
 
     o.p_bupati = create_position("Bupati", o.pemda, 'regional_head')
     o.p_sekda = create_position(
@@ -174,13 +178,17 @@ def image_bytes(format='PNG', size=(60, 80), color='white'):
 class SMTPServer:
     """A real SMTP server on loopback (aiosmtpd) that keeps what it gets.
 
+    It answers each message after delay seconds, as a slow server does.
     Use as a context manager; ``uri`` is what ``[email] uri`` should be."""
 
-    def __init__(self):
+    def __init__(self, delay=0):
+        self.delay = delay
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
+        import asyncio
         from email import message_from_bytes, policy
+        await asyncio.sleep(self.delay)
         self.messages.append(
             message_from_bytes(envelope.content, policy=policy.default))
         return '250 OK'
