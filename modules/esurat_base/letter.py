@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 from sql import Literal
 from sql.conditionals import Case, Coalesce
+from sql.operators import Exists
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -449,16 +450,24 @@ class Letter(
         """SQL condition on the letter table: true for the letters whose
         content the current user must not see"""
         pool = Pool()
+        Access = pool.get('esurat.letter.access')
         Confidentiality = pool.get('esurat.letter.confidentiality')
         confidentiality = Confidentiality.__table__()
         restricted = confidentiality.select(
             confidentiality.id,
             where=Coalesce(confidentiality.restricted, False)
             == Literal(True))
-        allowed = cls._readable_letters_query(cls.acting_positions())
+        # Correlated on the row: the access of the rows asked for, not a
+        # hash of every letter the user may open
+        access = Access.__table__()
+        positions = list(cls.acting_positions())
+        allowed = Exists(access.select(
+                Literal(1),
+                where=(access.letter == table.id)
+                & fields.SQL_OPERATORS['in'](access.position, positions)))
         return ((table.state != 'draft')
             & table.confidentiality.in_(restricted)
-            & ~table.id.in_(allowed))
+            & (~allowed if positions else Literal(True)))
 
     @classmethod
     def _hidden_content_sql(cls, tables):

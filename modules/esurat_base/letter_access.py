@@ -90,3 +90,67 @@ class LetterAccess(ClientWriteMixin, ModelSQL):
                         sources.letter, sources.position,
                         Literal(0), CurrentTimestamp(),
                         group_by=[sources.letter, sources.position])))
+
+
+class LetterReadableMixin:
+    """readable_by of a model whose records follow their letter's access
+    (field letter): a record rule ('readable_by', 'in', positions) is then
+    checked on the record's own letter column against the access table,
+    not by running the letter's rules again"""
+    __slots__ = ()
+
+    readable_by = fields.Function(
+        fields.Many2One('esurat.position', "Readable By"),
+        'get_readable_by', searcher='search_readable_by')
+    # Not "letter.confidentiality.restricted": a dotted clause in an OR
+    # makes Tryton search a UNION over the whole table
+    letter_restricted = fields.Function(
+        fields.Boolean("Letter Restricted"),
+        'get_letter_restricted', searcher='search_letter_restricted')
+
+    @classmethod
+    def get_readable_by(cls, records, name):
+        # Where Tryton evaluates the rule in Python (export)
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        letters = Letter.get_readable_by(
+            list({r.letter for r in records}), name)
+        return {r.id: letters[r.letter.id] for r in records}
+
+    @classmethod
+    def search_readable_by(cls, name, clause):
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        _, operator, value = clause[:3]
+        if operator not in {'=', 'in'}:
+            return [('id', '=', None)]
+        if not isinstance(value, (list, tuple)):
+            value = [value] if value is not None else []
+        return [('letter', 'in', Letter._readable_letters_query(
+                    [int(v) for v in value]))]
+
+    @classmethod
+    def get_letter_restricted(cls, records, name):
+        return {r.id: bool(r.letter.state != 'draft'
+                and r.letter.confidentiality
+                and r.letter.confidentiality.restricted)
+            for r in records}
+
+    @classmethod
+    def search_letter_restricted(cls, name, clause):
+        "Registered letters whose confidentiality is restricted"
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        Confidentiality = pool.get('esurat.letter.confidentiality')
+        letter = Letter.__table__()
+        confidentiality = Confidentiality.__table__()
+        _, operator, value = clause[:3]
+        restricted = letter.select(
+            letter.id,
+            where=(letter.state != 'draft')
+            & letter.confidentiality.in_(confidentiality.select(
+                    confidentiality.id,
+                    where=confidentiality.restricted == Literal(True))))
+        if (operator == '=') == bool(value):
+            return [('letter', 'in', restricted)]
+        return [('letter', 'not in', restricted)]

@@ -10,6 +10,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from . import scan
 from .access import ClientWriteMixin
 from .exceptions import FileValidationError
+from .letter_access import LetterReadableMixin
 
 # Fields computed from the content and never written by anyone
 CONTENT_DERIVED = {'data', 'file_id', 'mimetype', 'size', 'pages', 'sha256'}
@@ -45,7 +46,8 @@ def inspect_upload(data, name):
         }
 
 
-class LetterFile(ClientWriteMixin, ModelSQL, ModelView):
+class LetterFile(
+        LetterReadableMixin, ClientWriteMixin, ModelSQL, ModelView):
     __name__ = 'esurat.letter.file'
     __string__ = "Letter File"
 

@@ -8,6 +8,7 @@ from trytond.model import (
     sequence_ordered)
 from trytond.modules.esurat_base.access import ClientWriteMixin
 from trytond.modules.esurat_base.letter import CONTENT_MASK
+from trytond.modules.esurat_base.letter_access import LetterReadableMixin
 from trytond.modules.esurat_base.letter_file import inspect_upload
 from trytond.modules.esurat_base.tools import rec_name_domain
 from trytond.pool import Pool
@@ -55,9 +56,14 @@ class DispositionInstruction(ClientWriteMixin, ModelSQL):
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('disposition')
+        t = cls.__table__()
+        # Read with every disposition's form
+        cls._sql_indexes.add(Index(t, (t.disposition, Index.Range())))
 
 
-class Disposition(ClientWriteMixin, Workflow, ModelSQL, ModelView):
+class Disposition(
+        LetterReadableMixin, ClientWriteMixin, Workflow, ModelSQL,
+        ModelView):
     __name__ = 'esurat.disposition'
     __string__ = "Disposition"
     _rec_name = 'from_title'

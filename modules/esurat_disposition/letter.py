@@ -5,6 +5,7 @@ import datetime
 from sql import Literal, Null
 from sql.aggregate import Count, Max
 from sql.conditionals import Case
+from sql.operators import Exists
 
 from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
@@ -42,9 +43,10 @@ class Letter(metaclass=PoolMeta):
         cursor.execute(*disposition.select(
                 disposition.letter,
                 where=(disposition.state != 'recalled')
-                & ~disposition.letter.in_(access.select(
-                        access.letter,
-                        where=access.position == disposition.to_position)),
+                & ~Exists(access.select(
+                        Literal(1),
+                        where=(access.letter == disposition.letter)
+                        & (access.position == disposition.to_position))),
                 limit=1))
         if cursor.fetchone():
             Access.refresh(None)
