@@ -102,11 +102,6 @@ class LetterReadableMixin:
     readable_by = fields.Function(
         fields.Many2One('esurat.position', "Readable By"),
         'get_readable_by', searcher='search_readable_by')
-    # Not "letter.confidentiality.restricted": a dotted clause in an OR
-    # makes Tryton search a UNION over the whole table
-    letter_restricted = fields.Function(
-        fields.Boolean("Letter Restricted"),
-        'get_letter_restricted', searcher='search_letter_restricted')
 
     @classmethod
     def get_readable_by(cls, records, name):
@@ -128,29 +123,3 @@ class LetterReadableMixin:
             value = [value] if value is not None else []
         return [('letter', 'in', Letter._readable_letters_query(
                     [int(v) for v in value]))]
-
-    @classmethod
-    def get_letter_restricted(cls, records, name):
-        return {r.id: bool(r.letter.state != 'draft'
-                and r.letter.confidentiality
-                and r.letter.confidentiality.restricted)
-            for r in records}
-
-    @classmethod
-    def search_letter_restricted(cls, name, clause):
-        "Registered letters whose confidentiality is restricted"
-        pool = Pool()
-        Letter = pool.get('esurat.letter')
-        Confidentiality = pool.get('esurat.letter.confidentiality')
-        letter = Letter.__table__()
-        confidentiality = Confidentiality.__table__()
-        _, operator, value = clause[:3]
-        restricted = letter.select(
-            letter.id,
-            where=(letter.state != 'draft')
-            & letter.confidentiality.in_(confidentiality.select(
-                    confidentiality.id,
-                    where=confidentiality.restricted == Literal(True))))
-        if (operator == '=') == bool(value):
-            return [('letter', 'in', restricted)]
-        return [('letter', 'not in', restricted)]
