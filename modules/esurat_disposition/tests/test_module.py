@@ -14,7 +14,6 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction, without_check_access
 
-
 TODAY = datetime.date.today()
 
 
