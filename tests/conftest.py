@@ -7,6 +7,8 @@ created like bin/run does (esurat_signing and its dependencies, Indonesian,
 the demo Kabupaten, a development CA), and trytond serving it and sao on a
 free port of 127.0.0.1, sending its email to a real SMTP server on loopback
 whose messages the tests read (``esurat.mailbox``); stopped at the end.
+The database and its demo data are prepared in a thread from the end of
+the collection, on the core the module tests leave free (``Demo``).
 The database is SQLite in a temporary directory, or, when
 TRYTOND_DATABASE_URI is a postgresql:// URI (as bin/test and .ci/run set
 it), a new database on that server, dropped at the end.
@@ -23,6 +25,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -66,11 +69,15 @@ def _pg_execute(uri, database, *statements):
 def _pg_create(uri, name):
     "A new UTF-8 database name with pg_trgm when the server provides it"
     import psycopg
+
+    # From template0, as trytond creates its databases: a database with a
+    # connection cannot be copied, and the module tests running meanwhile
+    # connect to template1 to list the databases
     _pg_execute(uri, 'postgres',
         f'DROP DATABASE IF EXISTS "{name}"',
-        f'CREATE DATABASE "{name}" ENCODING \'UTF8\'')
+        f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
     try:
-        # Trusted since PostgreSQL 13; .ci/run also puts it in template1
+        # Trusted since PostgreSQL 13
         _pg_execute(uri, name, 'CREATE EXTENSION IF NOT EXISTS pg_trgm')
     except psycopg.Error as error:
         print(f'pg_trgm not available ({error}); letter search uses LIKE',
@@ -97,31 +104,12 @@ def _environ():
     return env
 
 
-def _run(args, log, **kwargs):
-    with open(log, 'ab') as out:
-        out.write(f'\n$ {" ".join(map(str, args))}\n'.encode())
-        out.flush()
-        result = subprocess.run(
-            list(map(str, args)), stdout=out, stderr=subprocess.STDOUT,
-            cwd=ROOT, check=False, **kwargs)
-    if result.returncode:
-        pytest.fail(
-            f'{args[0]} failed ({result.returncode}); last lines of {log}:\n'
-            + _tail(log))
-
-
 def _tail(path, lines=40):
     try:
         text = Path(path).read_text(errors='replace')
     except OSError:
         return ''
     return '\n'.join(text.splitlines()[-lines:])
-
-
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 class RPCError(Exception):
@@ -194,8 +182,186 @@ class RPCSession:
                 })['result']
 
 
+class Demo:
+    """The demo e-Surat of the browser tests, prepared in a thread from the
+    end of the collection: the database and its demo data take a minute of
+    one core, while the module tests, which run first, use the other one.
+    ``serve`` waits for them and starts trytond; ``close`` stops all and
+    drops the database."""
+
+    def __init__(self, work):
+        self.started = time.monotonic()
+        self.work = work
+        self.log = work / 'server.log'
+        self.env = _environ()
+        self.uri = _database_uri()
+        self.backend = re.split(r'[:+]', self.uri, maxsplit=1)[0]
+        if self.backend == 'postgresql':
+            # One database per run, so that runs on a shared server never meet
+            self.database = f'{DATABASE}_{os.getpid()}'
+        else:
+            self.database = DATABASE
+        # The port stays bound until trytond listens on it: the tests that
+        # run meanwhile open free ports too
+        self.port_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.port_socket.bind(('127.0.0.1', 0))
+        self.port = self.port_socket.getsockname()[1]
+        from trytond.modules.esurat_base.tests.tools import SMTPServer
+        self.smtp = SMTPServer().__enter__()
+        self.lock = threading.Lock()
+        self.closed = False
+        self.step = self.process = self.error = None
+        self.created = False
+        self.thread = threading.Thread(target=self._prepare, daemon=True)
+        self.thread.start()
+
+    def _run(self, args, **kwargs):
+        with open(self.log, 'ab') as out:
+            out.write(f'\n$ {" ".join(map(str, args))}\n'.encode())
+            out.flush()
+            with self.lock:
+                if self.closed:
+                    raise RuntimeError('stopped')
+                self.step = subprocess.Popen(
+                    list(map(str, args)), stdout=out,
+                    stderr=subprocess.STDOUT, cwd=ROOT, **kwargs)
+            returncode = self.step.wait()
+        if returncode:
+            pytest.fail(
+                f'{args[0]} failed ({returncode}); last lines of {self.log}:'
+                '\n' + _tail(self.log))
+
+    def _prepare(self):
+        try:
+            self._run([ROOT / 'bin' / 'install-sao'], env=self.env)
+            assert (SAO / 'index.html').exists(), 'sao is not installed'
+            db_dir = self.work / 'db'
+            db_dir.mkdir()
+            if self.backend == 'postgresql':
+                _pg_create(self.uri, self.database)
+                self.created = True
+            else:
+                # trytond-admin needs the SQLite file to exist
+                (db_dir / f'{self.database}.sqlite').touch()
+            self.conf = self.work / 'trytond.conf'
+            # As bin/run writes it (path holds the filestore on PostgreSQL
+            # too)
+            self.conf.write_text(f"""\
+[database]
+uri = {self.uri}
+path = {db_dir}
+language = en
+retry = 40
+
+[web]
+listen = 127.0.0.1:{self.port}
+root = {SAO}
+hostname = 127.0.0.1:{self.port}
+
+[session]
+
+[email]
+uri = {self.smtp.uri}
+from = e-Surat Kabupaten Sukamaju <e-surat@sukamaju.example>
+
+[esurat]
+dev_ca_passphrase = {secrets.token_urlsafe(24)}
+""")
+            self.conf.chmod(0o600)
+            passfile = self.work / 'adminpass'
+            passfile.write_text(ADMIN_PASSWORD + '\n')
+            # Every module, as bin/run activates them
+            modules = sorted(
+                p.parent.name for p in (ROOT / 'modules').glob('*/tryton.cfg'))
+            self._run([
+                    VENV / 'trytond-admin', '-c', self.conf,
+                    '-d', self.database, '-u', *modules,
+                    '--activate-dependencies', '-l', 'id',
+                    '--email', 'admin@example.com', '-p'],
+                env=dict(self.env, TRYTONPASSFILE=str(passfile)))
+            self._run(
+                [ROOT / 'bin' / 'demo', self.conf, self.database],
+                env=self.env)
+            self.prepared = time.monotonic() - self.started
+        except BaseException as error:
+            self.error = error
+
+    def serve(self):
+        "The Server on the demo database, once prepared"
+        self.thread.join()
+        if self.error:
+            raise self.error
+        self.port_socket.close()
+        with open(self.log, 'ab') as out:
+            self.process = subprocess.Popen(
+                [str(VENV / 'trytond'), '-c', str(self.conf)],
+                stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+                env=dict(self.env, TRYTOND_DATABASE_NAMES=self.database))
+        url = f'http://127.0.0.1:{self.port}'
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.poll() is not None:
+                pytest.fail(f'trytond stopped ({self.process.returncode}):\n'
+                    + _tail(self.log))
+            try:
+                with urllib.request.urlopen(url + '/', timeout=5) as answer:
+                    if answer.status == 200:
+                        break
+            except (OSError, http.client.HTTPException):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    'trytond did not answer in 60 s:\n' + _tail(self.log))
+            time.sleep(0.2)
+        print(f'\ne-Surat at {url} on {self.backend} (database and demo '
+            f'ready {self.prepared:.0f} s after the collection, log '
+            f'{self.log})', file=sys.stderr)
+        return Server(url, self.database, self.log, self.backend,
+            mailbox=self.smtp.messages)
+
+    def close(self):
+        with self.lock:
+            if self.closed:
+                return
+            self.closed = True
+        for process in [self.step, self.process]:
+            if process is None or process.poll() is not None:
+                continue
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.thread.join()
+        self.port_socket.close()
+        self.smtp.__exit__(None, None, None)
+        if self.created:
+            _pg_drop(self.uri, self.database)
+
+
+DEMO = pytest.StashKey[Demo]()
+
+
+def pytest_collection_finish(session):
+    "Start preparing the demo e-Surat when a test to run uses it"
+    if (os.environ.get('ESURAT_TEST_SERVER')
+            or session.config.option.collectonly):
+        return
+    if any('esurat' in getattr(item, 'fixturenames', ())
+            for item in session.items):
+        session.config.stash[DEMO] = Demo(
+            session.config._tmp_path_factory.mktemp('esurat-server'))
+
+
+def pytest_sessionfinish(session):
+    "Stop the demo e-Surat, also when the tests stopped before using it"
+    if DEMO in session.config.stash:
+        session.config.stash[DEMO].close()
+
+
 @pytest.fixture(scope='session')
-def esurat(tmp_path_factory):
+def esurat(request, tmp_path_factory):
     """A fresh e-Surat with the demo data served on 127.0.0.1, or the one
     running at ESURAT_TEST_SERVER=http://host:port/database (with the demo
     data, e.g. from bin/run) while working on the tests"""
@@ -204,101 +370,14 @@ def esurat(tmp_path_factory):
         url, _, database = existing.rstrip('/').rpartition('/')
         yield Server(url, database, None, 'external')
         return
-    started = time.monotonic()
-    work = tmp_path_factory.mktemp('esurat-server')
-    log = work / 'server.log'
-    env = _environ()
-    _run([ROOT / 'bin' / 'install-sao'], log, env=env)
-    assert (SAO / 'index.html').exists(), 'sao is not installed'
-
-    port = _free_port()
-    db_dir = work / 'db'
-    db_dir.mkdir()
-    uri = _database_uri()
-    backend = re.split(r'[:+]', uri, maxsplit=1)[0]
-    if backend == 'postgresql':
-        # One database per run, so that runs on a shared server never meet
-        database = f'{DATABASE}_{os.getpid()}'
-        _pg_create(uri, database)
-    else:
-        database = DATABASE
-        # trytond-admin needs the SQLite file to exist
-        (db_dir / f'{database}.sqlite').touch()
-    from trytond.modules.esurat_base.tests.tools import SMTPServer
-    smtp = SMTPServer().__enter__()
-    conf = work / 'trytond.conf'
-    # As bin/run writes it (path holds the filestore on PostgreSQL too)
-    conf.write_text(f"""\
-[database]
-uri = {uri}
-path = {db_dir}
-language = en
-retry = 40
-
-[web]
-listen = 127.0.0.1:{port}
-root = {SAO}
-hostname = 127.0.0.1:{port}
-
-[session]
-
-[email]
-uri = {smtp.uri}
-from = e-Surat Kabupaten Sukamaju <e-surat@sukamaju.example>
-
-[esurat]
-dev_ca_passphrase = {secrets.token_urlsafe(24)}
-""")
-    conf.chmod(0o600)
-    process = None
+    stash = request.config.stash
+    if DEMO not in stash:
+        # Not known at the collection (asked for with getfixturevalue)
+        stash[DEMO] = Demo(tmp_path_factory.mktemp('esurat-server'))
     try:
-        passfile = work / 'adminpass'
-        passfile.write_text(ADMIN_PASSWORD + '\n')
-        # Every module, as bin/run activates them
-        modules = sorted(
-            p.parent.name for p in (ROOT / 'modules').glob('*/tryton.cfg'))
-        _run([
-                VENV / 'trytond-admin', '-c', conf, '-d', database,
-                '-u', *modules, '--activate-dependencies',
-                '-l', 'id', '--email', 'admin@example.com', '-p'],
-            log, env=dict(env, TRYTONPASSFILE=str(passfile)))
-        _run([ROOT / 'bin' / 'demo', conf, database], log, env=env)
-        prepared = time.monotonic() - started
-
-        with open(log, 'ab') as out:
-            process = subprocess.Popen(
-                [str(VENV / 'trytond'), '-c', str(conf)],
-                stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
-                env=dict(env, TRYTOND_DATABASE_NAMES=database))
-        url = f'http://127.0.0.1:{port}'
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(
-                    f'trytond stopped ({process.returncode}):\n' + _tail(log))
-            try:
-                with urllib.request.urlopen(url + '/', timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except (OSError, http.client.HTTPException):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail('trytond did not answer in 60 s:\n' + _tail(log))
-            time.sleep(0.2)
-        print(f'\ne-Surat at {url} on {backend} (database and demo in '
-            f'{prepared:.0f} s, log {log})', file=sys.stderr)
-        yield Server(url, database, log, backend, mailbox=smtp.messages)
+        yield stash[DEMO].serve()
     finally:
-        smtp.__exit__(None, None, None)
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if backend == 'postgresql':
-            _pg_drop(uri, database)
+        stash[DEMO].close()
 
 
 @pytest.fixture(scope='session')

@@ -21,6 +21,10 @@ from .exceptions import SigningError
 # that a signer signing a batch pays the key derivation only once
 SIGNER_CACHE_SECONDS = 300
 _signers = {}
+# The development CA with its key decrypted: the server holds its passphrase
+# anyway, and issuing the certificates of many officials (the demo's, each
+# test's) would otherwise derive the key again for each
+_authorities = {}
 
 
 class Authority(ClientWriteMixin, ModelSingleton, ModelSQL):
@@ -45,17 +49,25 @@ class Authority(ClientWriteMixin, ModelSingleton, ModelSQL):
     @classmethod
     @without_check_access
     def get_ca(cls):
-        "The development CA, created on first use"
+        "The development CA that issues certificates, created on first use"
         authority = cls(1)
+        passphrase = cls.passphrase()
+        ca = None
         if not authority.certificate:
             ca = pades.DevelopmentCA.create(
-                "e-Surat Development CA", cls.passphrase())
+                "e-Surat Development CA", passphrase)
             authority.certificate = ca.certificate_pem.decode()
             authority.key = ca.encrypted_key_pem.decode()
             authority.save()
-        return pades.DevelopmentCA.load(
-            authority.certificate.encode(), authority.key.encode(),
-            cls.passphrase(), revoked=cls.revoked_serials())
+        # Keyed on what the CA is made of, as the signers are
+        key = hashlib.sha256(b'\0'.join([
+                    authority.certificate.encode(), authority.key.encode(),
+                    passphrase.encode()])).hexdigest()
+        if key not in _authorities:
+            _authorities[key] = ca or pades.DevelopmentCA.load(
+                authority.certificate.encode(), authority.key.encode(),
+                passphrase)
+        return _authorities[key]
 
     @classmethod
     @without_check_access

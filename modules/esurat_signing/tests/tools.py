@@ -7,7 +7,7 @@ case's transaction), and reading QR codes off a PDF as a phone camera
 does."""
 from trytond import config
 from trytond.modules.esurat_base.tests.tools import (
-    as_user, create_org, create_position, create_user, reference)
+    as_user, create_org, create_position, create_users, reference)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 
@@ -28,6 +28,7 @@ def create_signing_org():
     Dinas between the Kabid and the Kepala Dinas, and certificates"""
     pool = Pool()
     Certificate = pool.get('esurat.signing.certificate')
+    User = pool.get('res.user')
     org = create_org()
     org.kominfo.city = "Sukamaju"
     org.kominfo.street = "Jl. Merdeka No. 1"
@@ -35,24 +36,25 @@ def create_signing_org():
     org.kominfo.save()
     org.pemda.letterhead_title = "PEMERINTAH KABUPATEN UJI"
     org.pemda.save()
-    org.u_sekdis = create_user(
-        'sekdis', "Sekretaris Kominfo", org.kominfo,
-        ['group_esurat_official'])
+    org.u_sekdis, org.u_kasi = create_users(
+        ('sekdis', "Sekretaris Kominfo", org.kominfo,
+            ['group_esurat_official']),
+        ('kasi', "Kasi Layanan", org.bidang, ['group_esurat_official']))
     org.p_sekdis = create_position(
         "Sekretaris Dinas", org.kominfo, 'agency_secretary', org.p_kadis,
         org.u_sekdis)
     org.p_kabid.reports_to = org.p_sekdis
     org.p_kabid.save()
-    org.u_kasi = create_user(
-        'kasi', "Kasi Layanan", org.bidang, ['group_esurat_official'])
     org.p_kasi = create_position(
         "Kepala Seksi Layanan", org.bidang, 'section_head', org.p_kabid,
         org.u_kasi)
     org.p_staff.reports_to = org.p_kasi
     org.p_staff.save()
-    for user in [org.u_kadis, org.u_sekda, org.u_kadinkes]:
+    signers = [org.u_kadis, org.u_sekda, org.u_kadinkes]
+    for user in signers:
         user.nip = '19800101200501%04d' % user.id
-        user.save()
+    User.save(signers)
+    for user in signers:
         Certificate.issue(user, PASSPHRASE)
     return org
 
