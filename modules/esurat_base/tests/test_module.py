@@ -26,7 +26,7 @@ from ..ratelimit import RateLimiter
 from ..tools import run_committed
 from .policy import PolicyTestMixin
 from .tools import (
-    SilentServer, SMTPServer, as_user, create_org, create_position,
+    SilentServer, SMTPServer, add_kasi, as_user, create_org, create_position,
     create_user, free_port, image_bytes, letter_values, load_indonesian,
     pdf_bytes, reference, run_queue)
 
@@ -1278,16 +1278,6 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         self.assertEqual(
             (new.state, new.approver_position), ('requested', org.p_kadis))
 
-    def setup_acting_org(self):
-        "create_org with a Kasi between the Kabid and the staff"
-        org = create_org()
-        org.u_kasi = create_user(
-            'kasi', "Kasi e-Gov", org.bidang, ['group_esurat_official'])
-        org.p_kasi = create_position(
-            "Kepala Seksi e-Gov", org.bidang, 'section_head', org.p_kabid,
-            org.u_kasi)
-        return org
-
     @with_transaction()
     def test_acting_requested_by_the_holder(self):
         """The Kabid hands his position to the Kasi while on leave; the
@@ -1295,7 +1285,7 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         pool = Pool()
         Holding = pool.get('esurat.position.holding')
         User = pool.get('res.user')
-        org = self.setup_acting_org()
+        org = add_kasi(create_org())
         week = TODAY + datetime.timedelta(days=7)
         plh = {
             'position': org.p_kabid.id, 'user': org.u_kasi.id,
@@ -1405,7 +1395,7 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         "Acting holdings: workflow fields, who acts and the approver"
         pool = Pool()
         Holding = pool.get('esurat.position.holding')
-        org = self.setup_acting_org()
+        org = add_kasi(create_org())
         week = TODAY + datetime.timedelta(days=7)
         values = {
             'position': org.p_kabid.id, 'user': org.u_kasi.id,
@@ -1459,7 +1449,7 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         "Neither the one who is to act nor an assistant approves"
         pool = Pool()
         Holding = pool.get('esurat.position.holding')
-        org = self.setup_acting_org()
+        org = add_kasi(create_org())
         week = TODAY + datetime.timedelta(days=7)
         # The Kasi assists (a.n.) the Kepala Dinas
         assistant, = Holding.create([{

@@ -129,6 +129,18 @@ def create_org():
     return o
 
 
+def add_kasi(org):
+    "A Kasi between the Kabid and the staff of create_org's organisation"
+    org.u_kasi = create_user(
+        'kasi', "Kasi e-Gov", org.bidang, ['group_esurat_official'])
+    org.p_kasi = create_position(
+        "Kepala Seksi e-Gov", org.bidang, 'section_head', org.p_kabid,
+        org.u_kasi)
+    org.p_staff.reports_to = org.p_kasi
+    org.p_staff.save()
+    return org
+
+
 def reference(xml_id):
     pool = Pool()
     ModelData = pool.get('ir.model.data')

@@ -8,8 +8,8 @@ from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.esurat_base.tests.policy import PolicyTestMixin
 from trytond.modules.esurat_base.tests.tools import (
-    SMTPServer, as_user, create_org, create_position, create_user,
-    letter_values, reference, run_queue)
+    SMTPServer, add_kasi, as_user, create_org, create_user, letter_values,
+    reference, run_queue)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction, without_check_access
@@ -31,15 +31,7 @@ class EsuratDispositionTestCase(PolicyTestMixin, ModuleTestCase):
     policy_readme = Path(__file__).parents[1] / 'README.md'
 
     def setup_org(self):
-        org = create_org()
-        org.u_kasi = create_user(
-            'kasi', "Kasi e-Gov", org.bidang, ['group_esurat_official'])
-        org.p_kasi = create_position(
-            "Kepala Seksi e-Gov", org.bidang, 'section_head', org.p_kabid,
-            org.u_kasi)
-        org.p_staff.reports_to = org.p_kasi
-        org.p_staff.save()
-        return org
+        return add_kasi(create_org())
 
     def policy_fixture(self):
         org = self.setup_org()
