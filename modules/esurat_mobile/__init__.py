@@ -1,0 +1,5 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+# Classes are registered in tryton.cfg.
+# The pages of the phone app register themselves with trytond's WSGI app.
+from . import routes  # noqa: F401

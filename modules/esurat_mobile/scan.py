@@ -1,0 +1,85 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Scans shown in the page: each page of a letter file as a WebP image.
+
+PDF pages are rendered with pypdfium2 (PDFium, the renderer of Chromium),
+JPG and PNG scans are scaled down with Pillow, at a phone's width.  The
+images are cached on disk under the file's SHA-256 (taken at upload and
+never changed), so a page is rendered once whoever opens it; the cache is
+read only after the file record itself was read with the user's access
+checks, so it reveals nothing to someone who may not open the letter."""
+import os
+import tempfile
+from io import BytesIO
+from pathlib import Path
+
+from trytond import config
+
+# Wide enough for a 3x phone screen of 360 CSS px to read typed text
+WIDTH = 1080
+QUALITY = 60
+# At most this many colours: a rendered document rather than a photograph
+FEW_COLORS = 4096
+# A scan has at most this many pages shown; the rest is downloaded
+MAX_PAGES = 30
+
+
+def cache_dir(database):
+    base = config.get('esurat_mobile', 'cache', default=None)
+    if base is None:
+        base = os.path.join(
+            config.get('database', 'path'), 'esurat_mobile', database)
+    return Path(base)
+
+
+def page_image(database, letter_file, page):
+    "The WebP bytes of page (from 0) of letter_file, rendered once"
+    path = cache_dir(database) / letter_file.sha256[:2] / (
+        f'{letter_file.sha256}-{page}-{WIDTH}.webp')
+    if path.exists():
+        return path.read_bytes()
+    data = _render(bytes(letter_file.data), letter_file.mimetype, page)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written aside and renamed: a concurrent reader never sees half a file
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix='.tmp')
+    with os.fdopen(fd, 'wb') as file:
+        file.write(data)
+    os.replace(tmp, path)
+    return data
+
+
+def page_count(letter_file):
+    if letter_file.mimetype == 'application/pdf':
+        return min(letter_file.pages or 1, MAX_PAGES)
+    return 1
+
+
+def _render(data, mimetype, page):
+    from PIL import Image
+    if mimetype == 'application/pdf':
+        import pypdfium2
+        pdf = pypdfium2.PdfDocument(data)
+        try:
+            pdf_page = pdf[page]
+            scale = WIDTH / pdf_page.get_width()
+            image = pdf_page.render(scale=scale).to_pil()
+            pdf_page.close()
+        finally:
+            pdf.close()
+    else:
+        image = Image.open(BytesIO(data))
+        image.thumbnail((WIDTH, WIDTH * 3))
+    if image.mode not in {'L', 'RGB'}:
+        image = image.convert('RGB')
+    # A page of a born-digital PDF is a few colours (text, a logo): there
+    # lossless is several times smaller than lossy; a photographed scan has
+    # thousands of colours, where lossless is large and slow to encode
+    candidates = [{'quality': QUALITY}]
+    if image.getcolors(FEW_COLORS) is not None:
+        candidates.append({'lossless': True})
+    results = []
+    for options in candidates:
+        buffer = BytesIO()
+        image.save(buffer, format='WEBP', **options)
+        results.append(buffer.getvalue())
+    return min(results, key=len)

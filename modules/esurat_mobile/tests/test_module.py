@@ -1,0 +1,509 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime
+import html
+import itertools
+import re
+from io import BytesIO
+
+from trytond import config
+from trytond.modules.esurat_base.tests.tools import (
+    add_kasi, as_user, create_org, create_position, create_user, image_bytes,
+    letter_values, load_indonesian, pdf_bytes, reference)
+from trytond.modules.esurat_base.tools import run_committed
+from trytond.modules.esurat_signing.tests.tools import OutgoingFlow
+from trytond.pool import Pool
+from trytond.protocols.wrappers import HTTPStatus
+from trytond.tests.test_tryton import (
+    DB_NAME, Client, ModuleTestCase, TestCase, activate_module, drop_db)
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+PASSWORD = 'sandi-uji-2026'
+BASE = f'/{DB_NAME}/m/'
+NUMBERS = itertools.count(1)
+
+
+class EsuratMobileTestCase(ModuleTestCase):
+    "Test e-Surat mobile module"
+    module = 'esurat_mobile'
+
+
+def _letter(org, position, unit, files=(), **values):
+    "A letter of unit registered and distributed to position"
+    pool = Pool()
+    Letter = pool.get('esurat.letter')
+    values = letter_values(unit, [position],
+        sender_number=f'B-{next(NUMBERS)}/UJI/2026', **values)
+    if files:
+        values['files'] = [('create', [
+                    {'name': n, 'data': d} for n, d in files])]
+    letter, = Letter.create([values])
+    Letter.register([letter])
+    Letter.distribute([letter])
+    return letter
+
+
+def _delivery(letter, position):
+    pool = Pool()
+    Disposition = pool.get('esurat.disposition')
+    delivery, = Disposition.search([
+            ('letter', '=', letter.id), ('kind', '=', 'delivery'),
+            ('to_position', '=', position.id)])
+    return delivery.id
+
+
+class MobileAppTestCase(TestCase):
+    """The phone app as an official's browser gets it, through trytond's
+    WSGI application, on one committed database shared by the tests (each
+    acts on letters of its own)"""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        drop_db()
+        cls.addClassCleanup(drop_db)
+        activate_module(['esurat_mobile'])
+        run_committed(DB_NAME, cls._create_data)
+
+    @classmethod
+    def _create_data(cls):
+        pool = Pool()
+        User = pool.get('res.user')
+        Disposition = pool.get('esurat.disposition')
+        load_indonesian()
+        org = cls.org = add_kasi(create_org())
+        org.u_yankes = create_user(
+            'kabid_yankes', "Kabid Yankes", org.dinkes,
+            ['group_esurat_official'])
+        org.p_yankes = create_position(
+            "Kepala Bidang Pelayanan Kesehatan", org.dinkes,
+            'division_head', org.p_kadinkes, org.u_yankes)
+        # The Kabid Yankes stands in for the Kepala Dinas Kesehatan
+        pool.get('esurat.position.holding')(
+            position=org.p_kadinkes, user=org.u_yankes, kind='plh',
+            state='approved', reason='leave',
+            start_date=datetime.date.today() - datetime.timedelta(days=1),
+            end_date=datetime.date.today() + datetime.timedelta(days=5),
+            ).save()
+        org.u_throttled = create_user(
+            'throttled', "Dicoba Terus", org.kominfo,
+            ['group_esurat_official'])
+        User.write(list(User.search([('login', '!=', 'admin')])),
+            {'password': PASSWORD})
+        cls.to_dispose = _delivery(_letter(
+                org, org.p_kadis, org.kominfo,
+                subject="Undangan rapat SPBE"), org.p_kadis)
+        cls.to_report = _delivery(_letter(
+                org, org.p_kadis, org.kominfo,
+                subject="Permintaan data aplikasi"), org.p_kadis)
+        with as_user(org.u_kadis):
+            cls.report_item, = Disposition.send(
+                Disposition(cls.to_report), [org.p_kabid])
+            cls.report_item = cls.report_item.id
+        secret = _letter(
+            org, org.p_kabid, org.kominfo,
+            files=[('audit.pdf', pdf_bytes(2, "Audit"))],
+            subject="Audit keamanan rahasia",
+            confidentiality=reference('confidentiality_secret'))
+        cls.secret = _delivery(secret, org.p_kabid)
+        attachment = pool.get('ir.attachment')(
+            resource=secret, name='lampiran.pdf', type='data',
+            data=pdf_bytes(1, "Lampiran"))
+        attachment.save()
+        cls.secret_attachment = attachment.id
+        # A rahasia letter to the Kepala Dinas, disposed to the Kabid
+        to_kadis = _letter(
+            org, org.p_kadis, org.kominfo,
+            files=[('nota.pdf', pdf_bytes(1, "Nota"))],
+            subject="Nota dinas rahasia",
+            confidentiality=reference('confidentiality_secret'))
+        pool.get('ir.attachment')(
+            resource=to_kadis, name='lampiran.pdf', type='data',
+            data=pdf_bytes(1, "Lampiran")).save()
+        with as_user(org.u_kadis):
+            disposed, = Disposition.send(
+                Disposition(_delivery(to_kadis, org.p_kadis)),
+                [org.p_kabid])
+        cls.secret_disposed = disposed.id
+        cls.secret_disposed_file = to_kadis.files[0].id
+        cls.secret_disposed_attachment, = [a.id for a in pool.get(
+                'ir.attachment').search([('resource', '=', str(to_kadis))])]
+        cls.secret_file = secret.files[0].id
+        cls.to_recall = _delivery(_letter(
+                org, org.p_kadis, org.kominfo,
+                subject="Pemberitahuan jadwal"), org.p_kadis)
+        flow = OutgoingFlow()
+        flow.submit(org, flow.draft(org, subject="Edaran keamanan aplikasi"))
+        cls.dinkes_item = _delivery(_letter(
+                org, org.p_kadinkes, org.dinkes,
+                subject="Laporan imunisasi"), org.p_kadinkes)
+
+    # Helpers ----------------------------------------------------------
+
+    def login(self, login, password=PASSWORD, client=None, **kwargs):
+        "(client, response) after the login form was sent"
+        client = client or Client(app)
+        page = client.get(BASE + 'masuk', **kwargs).get_data(as_text=True)
+        response = client.post(BASE + 'masuk', data={
+                'csrf': self.token(page), 'login': login,
+                'password': password}, **kwargs)
+        return client, response
+
+    def client(self, login):
+        client, response = self.login(login)
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        return client
+
+    @staticmethod
+    def token(page):
+        return html.unescape(re.search(
+                r'name="csrf" value="([^"]+)"', page)[1])
+
+    def page(self, client, path, status=HTTPStatus.OK):
+        response = client.get(BASE + path)
+        self.assertEqual(response.status_code, status, path)
+        if status == HTTPStatus.OK:
+            self.assertIn(
+                "default-src 'none'",
+                response.headers['Content-Security-Policy'])
+        return response.get_data(as_text=True)
+
+    def post(self, client, path, data, token_from=''):
+        "Send the form of path with the CSRF token of the page token_from"
+        token = self.token(self.page(client, token_from))
+        return client.post(BASE + path, data={'csrf': token, **data})
+
+    @staticmethod
+    def text(page):
+        return ' '.join(html.unescape(re.sub(r'<[^>]+>', ' ', page)).split())
+
+    # Login and session --------------------------------------------------
+
+    def test_login_session_cookie(self):
+        "Login sets an HttpOnly, SameSite=Lax cookie of the app's path"
+        client, response = self.login('kadis_kominfo')
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertEqual(response.headers['Location'], BASE)
+        cookie, = [c for c in response.headers.getlist('Set-Cookie')
+            if c.startswith('esurat_m=')]
+        self.assertIn('HttpOnly', cookie)
+        self.assertIn('SameSite=Lax', cookie)
+        self.assertIn(f'Path={BASE}', cookie)
+        self.assertNotIn('Secure', cookie)
+        page = self.text(self.page(client, ''))
+        self.assertIn("Kepala Dinas", page)
+        self.assertIn("belum dibaca", page)
+
+        _, response = self.login(
+            'kadis_kominfo', base_url='https://localhost')
+        cookie, = [c for c in response.headers.getlist('Set-Cookie')
+            if c.startswith('esurat_m=')]
+        self.assertIn('Secure', cookie)
+
+    def test_logged_out_redirected(self):
+        "Without a session, after logout or with a forged one: the login"
+        client = Client(app)
+        response = client.get(BASE + 'kotak?tab=unread')
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertTrue(response.headers['Location'].startswith(
+                BASE + 'masuk?lanjut='))
+
+        client = self.client('kabid_aptika')
+        self.page(client, 'kotak')
+        key = client.get_cookie('esurat_m', path=BASE).value.split(':')[1]
+
+        def sessions():
+            pool = Pool()
+            Session = pool.get('ir.session')
+            return Session.search_count([('key', '=', key)])
+        self.assertEqual(run_committed(DB_NAME, sessions), 1)
+        response = self.post(client, 'keluar', {})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertEqual(run_committed(DB_NAME, sessions), 0)
+        self.page(client, 'kotak', status=HTTPStatus.SEE_OTHER)
+
+        client.set_cookie(
+            'esurat_m', f'{self.org.u_kabid.id}:{"0" * 64}',
+            path=BASE)
+        self.page(client, 'kotak', status=HTTPStatus.SEE_OTHER)
+
+    def test_idle_session_expires(self):
+        "A session left idle longer than [session] timeout ends"
+        client = self.client('kasi')
+        self.page(client, '')
+        key = client.get_cookie('esurat_m', path=BASE).value.split(':')[1]
+
+        def leave_idle():
+            Session = Pool().get('ir.session')
+            table = Session.__table__()
+            idle = datetime.datetime.now() - datetime.timedelta(
+                seconds=config.getint('session', 'timeout') + 60)
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.update(
+                    [table.create_date, table.write_date], [idle, idle],
+                    where=table.key == key))
+            Session._session_reset_cache.clear()
+        run_committed(DB_NAME, leave_idle)
+        self.page(client, '', status=HTTPStatus.SEE_OTHER)
+
+    def test_csrf_refused(self):
+        "A form without its token or with another session's is refused"
+        kabid = self.client('kabid_aptika')
+        other = self.client('kabid_aptika')
+        path = f'item/{self.report_item}/mulai'
+        self.assertEqual(
+            kabid.post(BASE + path).status_code, HTTPStatus.FORBIDDEN)
+        stolen = self.token(self.page(other, ''))
+        self.assertEqual(
+            kabid.post(BASE + path, data={'csrf': stolen}).status_code,
+            HTTPStatus.FORBIDDEN)
+        # The login form too
+        client = Client(app)
+        response = client.post(BASE + 'masuk', data={
+                'login': 'kabid_aptika', 'password': PASSWORD})
+        self.assertEqual(response.status_code, HTTPStatus.FORBIDDEN)
+
+    def test_wrong_password_throttled(self):
+        "Tryton's login attempts throttle the app's login"
+        _, response = self.login('throttled', 'salah')
+        self.assertEqual(response.status_code, HTTPStatus.UNAUTHORIZED)
+        self.assertIn("kata sandi salah", response.get_data(as_text=True))
+
+        def attempts():
+            LoginAttempt = Pool().get('res.user.login.attempt')
+            for _ in range(6):
+                LoginAttempt.add('throttled')
+        run_committed(DB_NAME, attempts,
+            context={'_request': {'remote_addr': '127.0.0.1'}})
+        _, response = self.login('throttled')
+        self.assertEqual(
+            response.status_code, HTTPStatus.TOO_MANY_REQUESTS)
+        self.assertFalse([c for c in response.headers.getlist('Set-Cookie')
+                if c.startswith('esurat_m=')])
+
+    # Reading --------------------------------------------------------------
+
+    def test_other_agency_gets_404(self):
+        "Another agency's official opening a letter's URL gets a 404"
+        client = self.client('kadis_kesehatan')
+        page = self.page(
+            client, f'item/{self.to_dispose}', status=HTTPStatus.NOT_FOUND)
+        self.assertNotIn("Undangan rapat SPBE", page)
+        self.page(client, f'item/{self.to_dispose}/disposisi',
+            status=HTTPStatus.NOT_FOUND)
+        self.page(client, f'berkas/{self.secret_file}/0.webp',
+            status=HTTPStatus.NOT_FOUND)
+
+    def test_rahasia_only_for_addressee(self):
+        "A rahasia letter and its scan show only to its addressee"
+        kabid = self.client('kabid_aptika')
+        page = self.text(self.page(kabid, f'item/{self.secret}'))
+        self.assertIn("Audit keamanan rahasia", page)
+        self.assertIn(f'berkas/{self.secret_file}/1.webp',
+            self.page(kabid, f'item/{self.secret}'))
+        response = kabid.get(BASE + f'berkas/{self.secret_file}/0.webp')
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertEqual(response.data[8:12], b'WEBP')
+        self.assertEqual(response.headers['Cache-Control'], 'no-store')
+        self.assertIn("Audit keamanan rahasia", self.text(
+                self.page(kabid, 'kotak?q=audit')))
+        self.assertIn(f'lampiran/{self.secret_attachment}"',
+            self.page(kabid, f'item/{self.secret}'))
+        response = kabid.get(BASE + f'lampiran/{self.secret_attachment}')
+        self.assertEqual(response.data[:5], b'%PDF-')
+
+        # The agency's head, and its operator who registered it
+        for login in ['kadis_kominfo', 'op_kominfo']:
+            with self.subTest(login=login):
+                client = self.client(login)
+                page = self.page(client, f'item/{self.secret}',
+                    status=HTTPStatus.NOT_FOUND)
+                self.assertNotIn("Audit keamanan", page)
+                self.page(client, f'berkas/{self.secret_file}/0.webp',
+                    status=HTTPStatus.NOT_FOUND)
+                self.page(client, f'lampiran/{self.secret_attachment}',
+                    status=HTTPStatus.NOT_FOUND)
+                self.assertNotIn("Audit keamanan",
+                    self.page(client, 'kotak?q=audit'))
+
+    def test_rahasia_disposed_along_the_tree(self):
+        "A rahasia letter disposed on: its tree reads it, a neighbour not"
+        kabid = self.client('kabid_aptika')
+        page = self.page(kabid, f'item/{self.secret_disposed}')
+        self.assertIn('<h1 id="subject">Nota dinas rahasia</h1>', page)
+        self.assertIn(f'lampiran/{self.secret_disposed_attachment}"', page)
+        self.assertEqual(kabid.get(
+                BASE + f'lampiran/{self.secret_disposed_attachment}'
+                ).data[:5], b'%PDF-')
+        # The Kasi of the same Bidang, not on the letter's tree
+        kasi = self.client('kasi')
+        for path in [
+                f'item/{self.secret_disposed}',
+                f'berkas/{self.secret_disposed_file}/0.webp',
+                f'berkas/{self.secret_disposed_file}',
+                f'lampiran/{self.secret_disposed_attachment}']:
+            with self.subTest(path=path):
+                self.assertNotIn("Nota dinas", self.page(
+                        kasi, path, status=HTTPStatus.NOT_FOUND))
+
+    # Acting ------------------------------------------------------------
+
+    def test_dispose_reaches_recipient(self):
+        "The Kepala Dinas disposes from the app; the Kabid gets it"
+        kadis = self.client('kadis_kominfo')
+        path = f'item/{self.to_dispose}/disposisi'
+        page = self.page(kadis, path)
+        self.assertIn("Kepala Bidang Aptika", page)
+        self.assertNotIn(f'value="{self.org.p_kadinkes.id}"', page)
+        # Found by abbreviation and by the holder's name
+        self.assertIn("Kepala Bidang Aptika",
+            self.page(kadis, path + '?q=kabid+aptika'))
+        self.assertIn("Kepala Seksi e-Gov",
+            self.page(kadis, path + '?q=Kasi+e-Gov'))
+        self.assertNotIn("Kepala Seksi",
+            self.page(kadis, path + '?q=Kabid+Aptika'))
+
+        # Outside the authority: refused, nothing sent
+        response = self.post(kadis, path, {
+                'kepada': self.org.p_kadinkes.id}, token_from=path)
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertIn('class="flash error"', self.page(kadis, path))
+
+        instruction = re.search(
+            r'name="instruksi" value="(\d+)"><span>([^<]+)', page)
+        deadline = (datetime.date.today()
+            + datetime.timedelta(days=3)).isoformat()
+        response = self.post(kadis, path, {
+                'kepada': self.org.p_kabid.id,
+                'instruksi': instruction[1],
+                'catatan': "Hadiri dan laporkan",
+                'tenggat': deadline}, token_from=path)
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertEqual(
+            response.headers['Location'], BASE + f'item/{self.to_dispose}')
+        page = self.text(self.page(kadis, f'item/{self.to_dispose}'))
+        self.assertIn(
+            "Disposisi terkirim ke Kepala Bidang Aptika", page)
+
+        kabid = self.client('kabid_aptika')
+        inbox = self.page(kabid, 'kotak?tab=unread&q=SPBE')
+        item_id = re.search(r'item/(\d+)"', inbox)[1]
+        self.assertIn('row unread', inbox)
+        page = self.page(kabid, f'item/{item_id}')
+        self.assertIn(f'<b>{html.escape(instruction[2])}</b>', page)
+        self.assertIn("Hadiri dan laporkan", page)
+        self.assertIn("Dibaca", self.text(page))
+        # Read now: the Kepala Dinas can no longer recall it
+        response = self.post(kadis, f'item/{item_id}/tarik',
+            {'kembali': self.to_dispose})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertIn('class="flash error"',
+            self.page(kadis, f'item/{self.to_dispose}'))
+        self.assertIn("Dibaca", self.text(self.page(kabid, f'item/{item_id}')))
+
+    def test_recall_while_unread(self):
+        "The sender recalls an unread disposition; it leaves the inbox"
+        kadis = self.client('kadis_kominfo')
+        path = f'item/{self.to_recall}/disposisi'
+        recall = re.compile(r'action="[^"]*item/(\d+)/tarik"')
+        self.post(kadis, path, {'kepada': self.org.p_kasi.id}, path)
+        to_kasi, = recall.findall(self.page(kadis, f'item/{self.to_recall}'))
+        kasi = self.client('kasi')
+        self.page(kasi, f'item/{to_kasi}')
+        # Read now: no recall offered, and refused when sent anyway
+        self.assertEqual(
+            recall.findall(self.page(kadis, f'item/{self.to_recall}')), [])
+        self.post(kadis, f'item/{to_kasi}/tarik',
+            {'kembali': self.to_recall})
+        self.assertIn('class="flash error"',
+            self.page(kadis, f'item/{self.to_recall}'))
+
+        self.post(kadis, path, {'kepada': self.org.p_staff.id}, path)
+        to_staff, = recall.findall(
+            self.page(kadis, f'item/{self.to_recall}'))
+        response = self.post(kadis, f'item/{to_staff}/tarik',
+            {'kembali': self.to_recall})
+        self.assertEqual(
+            response.headers['Location'], BASE + f'item/{self.to_recall}')
+        self.assertIn("Disposisi kepada Pranata Komputer",
+            self.text(self.page(kadis, f'item/{self.to_recall}')))
+        staff = self.client('staf_aptika')
+        self.page(staff, f'item/{to_staff}', status=HTTPStatus.NOT_FOUND)
+        self.page(kasi, f'item/{to_kasi}')
+
+    def test_report_done_with_photo(self):
+        "The Kabid reports done with a photo; nobody else can"
+        staff = self.client('staf_aptika')
+        self.page(staff, f'item/{self.report_item}/selesai',
+            status=HTTPStatus.NOT_FOUND)
+        kabid = self.client('kabid_aptika')
+        path = f'item/{self.report_item}/selesai'
+        token = self.token(self.page(kabid, path))
+        response = kabid.post(BASE + path, data={
+                'csrf': token, 'laporan': "Data sudah dikirim",
+                'berkas': (BytesIO(image_bytes()), 'foto.png',
+                    'image/png')})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        page = self.text(self.page(kabid, f'item/{self.report_item}'))
+        self.assertIn("Laporan terkirim", page)
+        self.assertIn("Selesai", page)
+        self.assertIn("Data sudah dikirim", page)
+        response = kabid.get(BASE + f'laporan/{self.report_item}')
+        self.assertEqual(response.data[:4], b'\x89PNG')
+        # Done: neither reported again nor disposed on
+        self.page(kabid, path, status=HTTPStatus.NOT_FOUND)
+        self.page(kabid, f'item/{self.report_item}/disposisi',
+            status=HTTPStatus.NOT_FOUND)
+
+    def test_plh_switches_position(self):
+        "A Plh sees the position acted as and switches to it"
+        client = self.client('kabid_yankes')
+        page = self.text(self.page(client, ''))
+        self.assertIn("Plh. Kepala Dinas", page)
+        self.assertIn("Kepala Bidang Pelayanan Kesehatan", page)
+        response = self.post(client, 'jabatan', {
+                'jabatan': self.org.p_kadinkes.id})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        inbox = self.page(client, 'kotak')
+        self.assertIn('id="acting">Plh. Kepala Dinas', inbox)
+        self.assertIn("Laporan imunisasi", inbox)
+        # A position not held is ignored
+        response = self.post(client, 'jabatan', {
+                'jabatan': self.org.p_kadis.id})
+        self.assertNotIn('id="acting"', self.page(client, 'kotak'))
+        page = self.text(self.page(client, f'item/{self.dinkes_item}'))
+        self.assertIn("Laporan imunisasi", page)
+
+    def test_outgoing_waiting_for_initials(self):
+        "The Kasi sees the draft waiting for his initials, and how long"
+        client = self.client('kasi')
+        home = self.page(client, '')
+        self.assertRegex(self.text(home), r'1 menunggu paraf saya')
+        page = self.text(self.page(client, 'konsep?tab=initial'))
+        self.assertIn("Edaran keamanan aplikasi", page)
+        self.assertIn("Menunggu 0 jam", page)
+        self.assertNotIn("Edaran keamanan aplikasi",
+            self.page(client, 'konsep?tab=sign'))
+        self.assertNotIn("Edaran keamanan aplikasi",
+            self.page(self.client('kadis_kesehatan'), 'konsep?tab=initial'))
+
+    def test_installable(self):
+        "Manifest, icons, service worker and offline page need no login"
+        client = Client(app)
+        manifest = client.get(BASE + 'manifest.webmanifest').get_json(
+            force=True)
+        self.assertEqual(manifest['start_url'], BASE)
+        for icon in manifest['icons']:
+            response = client.get(icon['src'])
+            self.assertEqual(response.data[:4], b'\x89PNG')
+        self.assertEqual(client.get(BASE + 'sw.js').status_code, 200)
+        self.assertIn("Tidak ada sambungan",
+            client.get(BASE + 'luring').get_data(as_text=True))
+        self.assertEqual(
+            client.get(BASE + 'static/app.css').status_code, 200)
+        self.assertEqual(
+            client.get(BASE + 'static/routes.py').status_code, 404)
+
+
+del ModuleTestCase
