@@ -215,6 +215,8 @@ SETDA_PERMILLE = 110
 # exists
 DERIVED = [
     ('esurat.letter.access', 'refresh', (None,)),
+    ('esurat.letter.file', 'sync_letter_restricted', (None,)),
+    ('esurat.disposition', 'sync_letter_restricted', (None,)),
     ]
 
 

@@ -794,6 +794,15 @@ def machine():
     return f"{os.cpu_count()} cores ({cpu}){memory}"
 
 
+# The parts of a run, in order, and their titles
+PARTS = {
+    'officials': "Officials' inbox",
+    'searches': "Operators' searches",
+    'registration': "Registration",
+    'verification': "Verification page",
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -815,9 +824,13 @@ def main():
     parser.add_argument('--timings', default='',
         help="a line about the generation, written in the README")
     parser.add_argument('--readme', help="write the results into this file")
+    parser.add_argument('--only', action='append', choices=PARTS,
+        help="measure only this part (repeatable; default: all)")
     args = parser.parse_args()
     if not args.uri or not args.uri.startswith('postgresql'):
         parser.error("a postgresql:// --uri is needed")
+    if args.only and args.readme:
+        parser.error("--readme writes a whole run: not with --only")
     from trytond import config
     config.set('database', 'uri', args.uri)
     bench = Bench(args)
@@ -829,14 +842,10 @@ def main():
         with tempfile.TemporaryDirectory(prefix='esurat-run-') as work:
             bench.start_server(Path(work))
             try:
-                print("Officials' inbox", flush=True)
-                bench.officials()
-                print("Operators' searches", flush=True)
-                bench.searches()
-                print("Registration", flush=True)
-                bench.registration()
-                print("Verification page", flush=True)
-                bench.verification()
+                for part, title in PARTS.items():
+                    if not args.only or part in args.only:
+                        print(title, flush=True)
+                        getattr(bench, part)()
             finally:
                 bench.stop_server()
     finally:

@@ -149,14 +149,16 @@
         return loadJSON.call(this, data, domain);
     };
 
-    // The login dialog is titled "Login" only: show the product name too.
+    // The login dialog is titled "Login" only: show the product name too,
+    // and not sao's version, which tells users nothing (and an attacker
+    // which release to aim at). custom.css hides the database field when
+    // the server serves a single database.
     var login_dialog = Sao.Session.login_dialog;
     Sao.Session.login_dialog = function() {
         var dialog = login_dialog.apply(this, arguments);
         dialog.header.empty();
         dialog.add_title(
-            Sao.config.title + ' \u2014 ' + Sao.i18n.gettext('Login'),
-            Sao.__version__);
+            Sao.config.title + ' \u2014 ' + Sao.i18n.gettext('Login'));
         return dialog;
     };
 }());

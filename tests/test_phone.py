@@ -191,8 +191,12 @@ class Phone:
             'e-Surat — Masuk')
         self.expect(dialog.locator('label[for=login]')).to_have_text(
             'Nama pengguna')
-        self.expect(dialog.locator('#database:visible')).to_have_value(
-            self.esurat.database)
+        # The server serves one database: the form names it, out of sight
+        database = dialog.locator('input#database')
+        self.expect(database).to_have_value(self.esurat.database)
+        self.expect(database).to_be_hidden()
+        self.expect(dialog.locator('.modal-title')).not_to_contain_text(
+            re.compile(r'\d+\.\d+'))
         dialog.locator('input#login').fill(self.login_name)
         if shot:
             # once Bootstrap's fade-in is over
@@ -376,27 +380,33 @@ def test_operator_registers_and_only_the_addressee_sees_it(
     operator.settle()
     expect(operator.cell(scan.name, files)).to_be_visible()
 
-    # Register: sao saves the letter, the server gives the agenda number
-    register = operator.button('register')
-    expect(register).to_have_text(re.compile('Registrasikan', re.IGNORECASE))
+    # One action: sao saves the letter, the server gives the agenda number
+    # and distributes it; the form says so beside the buttons
+    register = operator.button('register_and_distribute')
+    expect(register).to_have_text(re.compile(
+            'Registrasikan dan Distribusikan', re.IGNORECASE))
     register.click()
     operator.settle()
     agenda = operator.field('agenda_number')
-    expect(agenda).to_have_value(re.compile(r'^\d+/500\.12/\d{4}$'))
+    expect(agenda).to_have_value(re.compile(r'^\d+/Diskominfo/\d{4}$'))
     agenda_number = agenda.input_value()
-    operator.expect_selection('state', 'Teregistrasi')
-    agenda.scroll_into_view_if_needed()
+    operator.expect_selection('state', 'Terdistribusi')
+    expect(operator.button('register_and_distribute')).to_be_hidden()
+    expect(operator.button('distribute')).to_be_hidden()
+    outcome = operator.field('outcome')
+    expect(outcome).to_have_value(
+        f"Teregistrasi dengan nomor agenda {agenda_number} dan "
+        "didistribusikan kepada 1 jabatan.")
+    outcome.scroll_into_view_if_needed()
     operator.shot('issue2-2-operator-agenda-number')
 
-    distribute = operator.button('distribute')
-    expect(distribute).to_have_text(re.compile('Distribusikan', re.IGNORECASE))
-    distribute.click()
-    operator.settle()
-    expect(operator.button('distribute')).to_be_hidden()
-    operator.expect_selection('state', 'Terdistribusi')
-
-    # Found again by the search bar, by its agenda number
-    operator.search(agenda_number)
+    # Found again by the search bar, by its agenda number: the tabs count
+    # what the search finds, so the operator sees where it is
+    operator.search(agenda_number, tab=None)
+    counter = operator.tab.locator('.tab-domain li').filter(
+        has_text='Terdistribusi').locator('.badge')
+    expect(counter).to_have_text('1')
+    operator.list_tab('Semua')
     expect(operator.cell(subject)).to_be_visible()
     row, = [r for r in operator.list_rows()
         if r['Nomor Agenda'] == [agenda_number]]
@@ -411,7 +421,7 @@ def test_operator_registers_and_only_the_addressee_sees_it(
         ['agenda_number', 'state', 'files', 'unit.code'])
     assert letter['agenda_number'] == agenda_number
     assert letter['state'] == 'distributed'
-    assert letter['unit.']['code'] == '500.12'
+    assert letter['unit.']['code'] == 'Diskominfo'
     scan_file, = rpc('model.esurat.letter.file.read', letter['files'],
         ['mimetype', 'pages', 'size'])
     assert scan_file['mimetype'] == 'application/pdf'
@@ -789,7 +799,7 @@ def test_outgoing_letter_from_draft_to_verified_copy(esurat, phone, tmp_path):
     plh.expect_selection('state', 'Ditandatangani')
     plh.notebook_page('Tanda Tangan')
     number = plh.field('number')
-    expect(number).to_have_value(re.compile(r'^400\.7/\d+/400\.7/\d{4}$'))
+    expect(number).to_have_value(re.compile(r'^400\.7/\d+/Dinkes/\d{4}$'))
     number = number.input_value()
     plh.shot('issue4-6-plh-signed', full=True)
 
@@ -819,7 +829,7 @@ def test_outgoing_letter_from_draft_to_verified_copy(esurat, phone, tmp_path):
     kadis.shot('issue4-7-other-opd-inbox')
     kadis.open_row(subject)
     expect(kadis.field('letter_agenda_number')).to_have_value(
-        re.compile(r'^\d+/500\.12/\d{4}$'))
+        re.compile(r'^\d+/Diskominfo/\d{4}$'))
 
     # The external recipient's mailbox has the signed PDF
     if esurat.mailbox is None:

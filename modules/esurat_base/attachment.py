@@ -1,11 +1,14 @@
 # This file is part of e-Surat. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
+from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import FileValidationError, LetterAccessError
+from .filestore import FilestoreMixin
 from .letter_file import inspect_upload
+from .scan import sha256
 
 # What decides whether an attachment is a file e-Surat accepts
 _FILE_FIELDS = {'resource', 'type', 'data', 'name', 'link'}
@@ -22,14 +25,29 @@ def _model_name(resource):
     return getattr(resource, '__name__', None)
 
 
-class Attachment(metaclass=PoolMeta):
+class Attachment(FilestoreMixin, metaclass=PoolMeta):
     """Files clipped to e-Surat records are checked like scans
 
     The paperclip of the client accepts any file under any name; on an
     e-Surat record only what a scan may be (PDF, JPG, PNG recognised by
     their content, within the configured size) is kept, named after its
-    real type, and links are refused."""
+    real type, and links are refused.  Every file's SHA-256 is kept, for
+    the filestore's checks."""
     __name__ = 'ir.attachment'
+
+    sha256 = fields.Char("SHA-256", readonly=True)
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        # The fingerprint is the server's, of the data it stores
+        values.pop('sha256', None)
+        if 'data' in values:
+            data = values['data']
+            if isinstance(data, str):
+                data = data.encode()
+            values['sha256'] = sha256(bytes(data)) if data else None
+        return values
 
     @classmethod
     def _esurat_values(cls, values, record=None):

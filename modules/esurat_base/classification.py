@@ -58,10 +58,18 @@ class Classification(
         else:
             bool_op = 'OR'
         code_value = operand
+        name_domain = [('name', operator, operand, *extra)]
         if operator.endswith('like') and isinstance(operand, str):
             # "000.1" finds the code and everything below it
             code_value = operand.strip('%') + '%'
+            # "komunikasi informatika" finds "Komunikasi dan Informatika":
+            # every word, in any order
+            words = operand.strip('%').split()
+            if len(words) > 1:
+                name_domain = [
+                    'AND' if bool_op == 'OR' else 'OR',
+                    *(('name', operator, f'%{w}%', *extra) for w in words)]
         return [bool_op,
             ('code', operator, code_value, *extra),
-            ('name', operator, operand, *extra),
+            name_domain,
             ]

@@ -32,6 +32,10 @@ class FileValidationError(ValidationError):
     pass
 
 
+class FilestoreError(UserError):
+    pass
+
+
 class UserGroupError(AccessError):
     pass
 

@@ -1,11 +1,11 @@
 # This file is part of e-Surat. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime
+import functools
 from contextlib import contextmanager
 
 from sql import Literal
 from sql.conditionals import Case, Coalesce
-from sql.operators import Exists
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -19,6 +19,7 @@ from .access import ClientWriteMixin
 from .chat import ChatMixin
 from .exceptions import (
     LetterAccessError, LetterRegisterError, LetterValidationError)
+from .letter_access import LetterReadableMixin
 from .numbering import format_number
 from .tools import rec_name_domain
 
@@ -32,6 +33,10 @@ UNMASKING_FIELDS = {
     'confidentiality', 'recipients', 'addressees', 'copies', 'files', 'unit',
     'state'}
 CONTENT_MASK = '***'
+# The roles that register and distribute letters
+OPERATOR_GROUPS = {
+    'group_esurat_admin', 'group_esurat_opd_admin',
+    'group_esurat_main_operator'}
 
 
 @contextmanager
@@ -229,9 +234,20 @@ class Letter(
         fields.Many2One(
             'esurat.position', "Readable By",
             help="Search only: letters that the given positions may open."),
-        'get_readable_by', searcher='search_readable_by')
+        'get_readable_by')
     content_hidden = fields.Function(
         fields.Boolean("Content Hidden"), 'get_content_hidden')
+    to_do = fields.Function(
+        fields.Boolean(
+            "To Do",
+            help="The letters the user's role acts on next: for operators "
+            "those to register or distribute, for the others those that "
+            "wait for them."),
+        'get_to_do', searcher='search_to_do')
+    outcome = fields.Function(
+        fields.Text(
+            "Outcome", states={'invisible': Eval('state') == 'draft'}),
+        'get_outcome')
     state = fields.Selection([
             ('draft', "Draft"),
             ('registered', "Registered"),
@@ -279,6 +295,10 @@ class Letter(
             }
         cls._buttons.update({
                 'register': {
+                    'invisible': Eval('state') != 'draft',
+                    'depends': ['state'],
+                    },
+                'register_and_distribute': {
                     'invisible': Eval('state') != 'draft',
                     'depends': ['state'],
                     },
@@ -383,13 +403,6 @@ class Letter(
         return User.get_esurat_positions()
 
     @classmethod
-    def _readable_letters_query(cls, positions):
-        "SQL query of the ids of the letters that positions may open"
-        pool = Pool()
-        Access = pool.get('esurat.letter.access')
-        return Access.letters_query(positions)
-
-    @classmethod
     def access_sources(cls, letter_ids=None):
         """SQL query of the (letter, position) pairs that give positions
         access to the letters of letter_ids (None: every letter): its
@@ -418,32 +431,48 @@ class Letter(
         result = dict.fromkeys(l.id for l in letters)
         if not positions or not Transaction().user:
             return result
+        pool = Pool()
+        Access = pool.get('esurat.letter.access')
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        readable = cls._readable_letters_query(positions)
+        readable = Access.readable(table.id, positions)
         in_ = fields.SQL_OPERATORS['in']
         for sub_ids in grouped_slice(list(result), backend.MAX_QUERY_PARAMS):
             cursor.execute(*table.select(table.id,
-                    where=in_(table.id, list(sub_ids))
-                    & table.id.in_(readable)))
+                    where=in_(table.id, list(sub_ids)) & readable))
             for id_, in cursor:
                 result[id_] = positions[0]
         return result
 
     @classmethod
-    def search_readable_by(cls, name, clause):
-        _, operator, value = clause[:3]
-        if operator not in {'=', 'in'}:
-            return [('id', '=', None)]
-        if not isinstance(value, (list, tuple)):
-            value = [value] if value is not None else []
-        return [('id', 'in', cls._readable_letters_query(
-                    [int(v) for v in value]))]
+    def domain_readable_by(cls, domain, tables):
+        pool = Pool()
+        Access = pool.get('esurat.letter.access')
+        table, _ = tables[None]
+        return Access.readable_domain(table.id, domain)
 
     @classmethod
     def _content_checked(cls):
         transaction = Transaction()
         return transaction.user != 0 and transaction.check_access
+
+    @property
+    def content_restricted(self):
+        "Only the positions that may open it read its content (rahasia)"
+        return self.state != 'draft' and self.restricted
+
+    @classmethod
+    def restricted_condition(cls, table):
+        "SQL condition on the letter table of content_restricted"
+        pool = Pool()
+        Confidentiality = pool.get('esurat.letter.confidentiality')
+        confidentiality = Confidentiality.__table__()
+        restricted = confidentiality.select(
+            confidentiality.id,
+            where=Coalesce(confidentiality.restricted, False)
+            == Literal(True))
+        return ((table.state != 'draft')
+            & table.confidentiality.in_(restricted))
 
     @classmethod
     def _hidden_condition(cls, table):
@@ -451,23 +480,18 @@ class Letter(
         content the current user must not see"""
         pool = Pool()
         Access = pool.get('esurat.letter.access')
-        Confidentiality = pool.get('esurat.letter.confidentiality')
-        confidentiality = Confidentiality.__table__()
-        restricted = confidentiality.select(
-            confidentiality.id,
-            where=Coalesce(confidentiality.restricted, False)
-            == Literal(True))
-        # Correlated on the row: the access of the rows asked for, not a
-        # hash of every letter the user may open
-        access = Access.__table__()
-        positions = list(cls.acting_positions())
-        allowed = Exists(access.select(
-                Literal(1),
-                where=(access.letter == table.id)
-                & fields.SQL_OPERATORS['in'](access.position, positions)))
-        return ((table.state != 'draft')
-            & table.confidentiality.in_(restricted)
-            & (~allowed if positions else Literal(True)))
+        return (cls.restricted_condition(table)
+            & ~Access.readable(table.id, cls.acting_positions()))
+
+    @classmethod
+    def on_write(cls, letters, values):
+        callbacks = super().on_write(letters, values)
+        if {'confidentiality', 'state'} & values.keys():
+            letter_ids = [l.id for l in letters]
+            for Model in LetterReadableMixin.letter_readable_models():
+                callbacks.append(functools.partial(
+                        Model.sync_letter_restricted, letter_ids))
+        return callbacks
 
     @classmethod
     def _hidden_content_sql(cls, tables):
@@ -578,6 +602,55 @@ class Letter(
                         sent=letter.sender_date,
                         received=letter.received_date))
 
+    @classmethod
+    def is_operator(cls):
+        "Whether the current user registers and distributes letters"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        operators = {
+            ModelData.get_id('esurat_base', name) for name in OPERATOR_GROUPS}
+        return bool(operators & set(User.get_groups()))
+
+    @classmethod
+    def to_do_domain(cls, to_do=True):
+        """The letters the current user's role acts on next (or, to_do
+        false, the others)"""
+        if cls.is_operator():
+            states = ['draft', 'registered']
+        else:
+            states = ['distributed']
+        return [('state', 'in' if to_do else 'not in', states)]
+
+    @classmethod
+    def get_to_do(cls, letters, name):
+        to_do = set()
+        for sub_ids in grouped_slice(
+                [l.id for l in letters], backend.MAX_QUERY_PARAMS):
+            to_do.update(cls.search(
+                    [('id', 'in', list(sub_ids))] + cls.to_do_domain(),
+                    order=[]))
+        return {l.id: l in to_do for l in letters}
+
+    @classmethod
+    def search_to_do(cls, name, clause):
+        _, operator, value = clause[:3]
+        if operator not in {'=', '!='}:
+            return []
+        return cls.to_do_domain((operator == '=') == bool(value))
+
+    def get_outcome(self, name):
+        """What the last action did, next to the buttons where the operator
+        pressed it (a phone shows the agenda number off-screen)"""
+        if self.state == 'registered':
+            return gettext('esurat_base.msg_letter_outcome_registered',
+                agenda=self.agenda_number)
+        elif self.state == 'distributed':
+            return gettext('esurat_base.msg_letter_outcome_distributed',
+                agenda=self.agenda_number, count=len(self.recipients))
+        elif self.state == 'archived':
+            return gettext('esurat_base.msg_letter_outcome_archived')
+
     # Workflow ----------------------------------------------------------
 
     def check_registrable(self):
@@ -631,23 +704,38 @@ class Letter(
             letter.assign_agenda_number(today)
             letter.registered_by = user
         cls.save(letters)
+        # Registered and distributed at once: one entry on the thread (the
+        # tasks posting entries run last in, first out after the commit)
+        at_once = Transaction().context.get('_esurat_distribute_at_once')
+        suffix = '_distributed_chat' if at_once else '_chat'
         for letter in letters:
             if letter.duplicate_reason:
                 letter.chat_post(
-                    'esurat_base.msg_letter_registered_again_chat',
+                    'esurat_base.msg_letter_registered_again' + suffix,
                     agenda=letter.agenda_number,
                     reason=letter.duplicate_reason)
             else:
                 letter.chat_post(
-                    'esurat_base.msg_letter_registered_chat',
+                    'esurat_base.msg_letter_registered' + suffix,
                     agenda=letter.agenda_number)
 
     @classmethod
     @ModelView.button
     @Workflow.transition('distributed')
     def distribute(cls, letters):
+        if Transaction().context.get('_esurat_distribute_at_once'):
+            return
         for letter in letters:
             letter.chat_post('esurat_base.msg_letter_distributed_chat')
+
+    @classmethod
+    @ModelView.button
+    def register_and_distribute(cls, letters):
+        """The operator's usual step: a letter registered is delivered at
+        once, so no forgotten Distribute leaves its addressees without it"""
+        with Transaction().set_context(_esurat_distribute_at_once=True):
+            cls.register(letters)
+            cls.distribute(letters)
 
     @classmethod
     @ModelView.button

@@ -1,7 +1,9 @@
 # This file is part of e-Surat. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from sql import Literal
+from sql.conditionals import Coalesce
 from sql.functions import CurrentTimestamp
+from sql.operators import Exists
 
 from trytond import backend
 from trytond.model import Index, ModelSQL, Unique, fields
@@ -51,14 +53,29 @@ class LetterAccess(ClientWriteMixin, ModelSQL):
             cls.refresh(None)
 
     @classmethod
-    def letters_query(cls, positions):
-        "SQL query of the ids of the letters positions may open"
+    def readable(cls, letter, positions):
+        """SQL condition: some of positions may open the letter of the
+        column letter.  Correlated on the row, so that the database looks up
+        the rows asked for (or joins, when it asks for many) instead of
+        hashing every letter the positions may open."""
         table = cls.__table__()
+        positions = list(positions)
         if not positions:
-            return table.select(table.letter, where=Literal(False))
-        return table.select(
-            table.letter,
-            where=fields.SQL_OPERATORS['in'](table.position, list(positions)))
+            return Literal(False)
+        return Exists(table.select(
+                Literal(1),
+                where=(table.letter == letter)
+                & fields.SQL_OPERATORS['in'](table.position, positions)))
+
+    @classmethod
+    def readable_domain(cls, letter, domain):
+        "readable(letter) for a domain clause ('readable_by', 'in', ids)"
+        _, operator, value = domain[:3]
+        if operator not in {'=', 'in'}:
+            return Literal(False)
+        if not isinstance(value, (list, tuple)):
+            value = [value] if value is not None else []
+        return cls.readable(letter, [int(v) for v in value])
 
     @classmethod
     def refresh(cls, letter_ids):
@@ -101,7 +118,82 @@ class LetterReadableMixin:
 
     readable_by = fields.Function(
         fields.Many2One('esurat.position', "Readable By"),
-        'get_readable_by', searcher='search_readable_by')
+        'get_readable_by')
+    # Stored with the record so that the rule "a restricted letter's
+    # records only through its positions" is a test of the row itself:
+    # through the letter (letter.confidentiality.restricted), Tryton
+    # evaluates it as a UNION over the whole table
+    letter_restricted = fields.Boolean(
+        "Letter Restricted", readonly=True,
+        help="The letter is rahasia and registered: only the positions that "
+        "may open it read this record.")
+
+    @classmethod
+    def __register__(cls, module):
+        created = not cls.__table_handler__(module).column_exist(
+            'letter_restricted')
+        super().__register__(module)
+        if created:
+            # Records made before the column existed
+            cls.sync_letter_restricted(None)
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        values = super().preprocess_values(mode, values)
+        if values.get('letter') is not None:
+            values['letter_restricted'] = Letter(
+                values['letter']).content_restricted
+        return values
+
+    @classmethod
+    def letter_readable_models(cls):
+        "The models whose records follow their letter's access"
+        return [Model for _, Model in Pool().iterobject()
+            if issubclass(Model, LetterReadableMixin)
+            and not Model._is_table_query()]
+
+    @classmethod
+    def sync_letter_restricted(cls, letter_ids):
+        """Copy again onto the records of the letters of letter_ids (None:
+        every letter) whether their letter is restricted"""
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        table = cls.__table__()
+        letter = Letter.__table__()
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        # Correlated and in two statements, so that the database joins
+        # (a migration sets it on millions of rows) and writes only the
+        # rows that change; NULL reads as false, as Tryton's domains do
+        restricted = Exists(letter.select(
+                Literal(1),
+                where=(letter.id == table.letter)
+                & Letter.restricted_condition(letter)))
+        flagged = Coalesce(table.letter_restricted, False)
+        if letter_ids is None:
+            slices = [None]
+        else:
+            slices = grouped_slice(
+                sorted({int(i) for i in letter_ids if i is not None}),
+                backend.MAX_QUERY_PARAMS)
+        for sub_ids in slices:
+            where = Literal(True)
+            if sub_ids is not None:
+                where = fields.SQL_OPERATORS['in'](
+                    table.letter, list(sub_ids))
+            cursor.execute(*table.update(
+                    [table.letter_restricted], [True],
+                    where=where & ~flagged & restricted))
+            cursor.execute(*table.update(
+                    [table.letter_restricted], [False],
+                    where=where & flagged & ~restricted))
+        # Written behind the ORM: what it read before is stale, as after a
+        # write
+        transaction.counter += 1
+        for cache in transaction.cache.values():
+            cache.pop(cls.__name__, None)
 
     @classmethod
     def get_readable_by(cls, records, name):
@@ -113,13 +205,8 @@ class LetterReadableMixin:
         return {r.id: letters[r.letter.id] for r in records}
 
     @classmethod
-    def search_readable_by(cls, name, clause):
+    def domain_readable_by(cls, domain, tables):
         pool = Pool()
-        Letter = pool.get('esurat.letter')
-        _, operator, value = clause[:3]
-        if operator not in {'=', 'in'}:
-            return [('id', '=', None)]
-        if not isinstance(value, (list, tuple)):
-            value = [value] if value is not None else []
-        return [('letter', 'in', Letter._readable_letters_query(
-                    [int(v) for v in value]))]
+        Access = pool.get('esurat.letter.access')
+        table, _ = tables[None]
+        return Access.readable_domain(table.letter, domain)

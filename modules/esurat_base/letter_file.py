@@ -9,7 +9,8 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import scan
 from .access import ClientWriteMixin
-from .exceptions import FileValidationError
+from .exceptions import FilestoreError, FileValidationError
+from .filestore import FilestoreMixin
 from .letter_access import LetterReadableMixin
 
 # Fields computed from the content and never written by anyone
@@ -47,7 +48,8 @@ def inspect_upload(data, name):
 
 
 class LetterFile(
-        LetterReadableMixin, ClientWriteMixin, ModelSQL, ModelView):
+        FilestoreMixin, LetterReadableMixin, ClientWriteMixin, ModelSQL,
+        ModelView):
     __name__ = 'esurat.letter.file'
     __string__ = "Letter File"
 
@@ -129,7 +131,10 @@ class LetterFile(
 
     def integrity_ok(self):
         "Whether the stored bytes still have the fingerprint of the upload"
-        return bool(self.data) and scan.sha256(self.data) == self.sha256
+        try:
+            return bool(self.data) and scan.sha256(self.data) == self.sha256
+        except FilestoreError:
+            return False
 
     @classmethod
     @ModelView.button

@@ -18,10 +18,17 @@ class LetterType(
             ('letter', "Letter"),
             ('memo', "Memo / Nota Dinas"),
             ('decree', "Decree / Instruction"),
+            ('order', "Order / Assignment (Surat Perintah, Surat Tugas)"),
+            ('circular', "Circular / Announcement"),
             ('statement', "Statement / Certificate"),
             ('report', "Report / Minutes"),
             ], "Layout", required=True,
         help="Block order and letterhead used when the letter is rendered.")
+    own_register = fields.Boolean(
+        "Own Register",
+        help="Number the letters of this type in a register of their own in "
+        "each unit, instead of the unit's common register (as a Perkada may "
+        "require for decrees or orders).")
 
     @classmethod
     def __setup__(cls):
@@ -35,3 +42,7 @@ class LetterType(
     @classmethod
     def default_layout(cls):
         return 'letter'
+
+    @classmethod
+    def default_own_register(cls):
+        return False

@@ -1,9 +1,12 @@
 # This file is part of e-Surat. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import functools
+
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
 
 from .access import ClientWriteMixin
+from .letter_access import LetterReadableMixin
 
 
 class _CodedMixin(DeactivableMixin, sequence_ordered()):
@@ -37,3 +40,14 @@ class Confidentiality(ClientWriteMixin, _CodedMixin, ModelSQL, ModelView):
     @classmethod
     def default_restricted(cls):
         return False
+
+    @classmethod
+    def on_write(cls, confidentialities, values):
+        callbacks = super().on_write(confidentialities, values)
+        if 'restricted' in values:
+            # Rare (the administrator's setting): every record is checked,
+            # only those that change are written
+            for Model in LetterReadableMixin.letter_readable_models():
+                callbacks.append(functools.partial(
+                        Model.sync_letter_restricted, None))
+        return callbacks

@@ -164,6 +164,11 @@ class UnitSequence(ClientWriteMixin, ModelSQL, ModelView):
     kind = fields.Selection([
             ('agenda', "Agenda"),
             ], "Kind", required=True, states=_states)
+    letter_type = fields.Many2One(
+        'esurat.letter.type', "Letter Type", ondelete='RESTRICT',
+        states=_states,
+        help="The letter type numbered in this register of its own; "
+        "empty for the unit's common register.")
     del _states
     last_number = fields.Integer(
         "Last Number", required=True,
@@ -175,10 +180,20 @@ class UnitSequence(ClientWriteMixin, ModelSQL, ModelView):
         super().__setup__()
         t = cls.__table__()
         cls._order = [('year', 'DESC'), ('unit', 'ASC'), ('id', 'DESC')]
+        # The common register (no letter type) is made only by next_number,
+        # under the lock of its unit, so NULL needs no constraint of its own
         cls._sql_constraints += [
-            ('unit_year_kind_unique', Unique(t, t.unit, t.year, t.kind),
+            ('unit_year_kind_type_unique',
+                Unique(t, t.unit, t.year, t.kind, t.letter_type),
                 'esurat_base.msg_unit_sequence_unique'),
             ]
+
+    @classmethod
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+        # Migration from 8.0.0: one register per letter type may exist
+        table_h.drop_constraint('unit_year_kind_unique')
+        super().__register__(module)
 
     @classmethod
     def default_last_number(cls):
@@ -186,8 +201,9 @@ class UnitSequence(ClientWriteMixin, ModelSQL, ModelView):
 
     @classmethod
     @without_check_access
-    def next_number(cls, unit, year, kind):
-        """Return the next number of unit's yearly sequence of kind.
+    def next_number(cls, unit, year, kind, letter_type=None):
+        """Return the next number of unit's yearly sequence of kind, in the
+        register of letter_type when that type has its own register.
 
         The unit row is locked the Tryton way: the first call restarts the
         transaction with the lock taken before anything is read, so the
@@ -199,14 +215,19 @@ class UnitSequence(ClientWriteMixin, ModelSQL, ModelView):
         pool = Pool()
         Unit = pool.get('esurat.unit')
         Unit.lock([unit])
+        if letter_type and not letter_type.own_register:
+            letter_type = None
+        letter_type_id = letter_type.id if letter_type else None
         records = cls.search([
                 ('unit', '=', unit.id),
                 ('year', '=', year),
                 ('kind', '=', kind),
+                ('letter_type', '=', letter_type_id),
                 ], limit=1)
         if not records:
             records = cls.create([{
-                        'unit': unit.id, 'year': year, 'kind': kind}])
+                        'unit': unit.id, 'year': year, 'kind': kind,
+                        'letter_type': letter_type_id}])
         record, = records
         table = cls.__table__()
         cursor = Transaction().connection.cursor()

@@ -167,12 +167,17 @@ class Disposition(
             ('id', 'DESC'),
             ]
         cls._sql_indexes.update({
-                # The inbox: my open dispositions, unread and urgent first
+                # The inbox: my dispositions in the order of _order, so that
+                # a page is the first rows of the index
                 Index(t,
                     (t.to_position, Index.Equality()),
-                    (t.unread, Index.Equality(cardinality='low')),
+                    (t.unread, Index.Range(order='DESC')),
                     (t.priority, Index.Range()),
-                    (t.deadline, Index.Range()),
+                    (t.deadline, Index.Range(order='ASC NULLS LAST')),
+                    (t.id, Index.Range(order='DESC')),
+                    # What the rules read: counting a tab is an index-only
+                    # scan
+                    include=[t.letter, t.letter_restricted, t.state],
                     where=t.state != 'recalled'),
                 Index(t, (t.letter, Index.Range())),
                 Index(t, (t.parent, Index.Range())),
@@ -272,8 +277,12 @@ class Disposition(
         pool = Pool()
         User = pool.get('res.user')
         _, operator, value = clause
-        positions = User.get_esurat_positions()
+        positions = list(User.get_esurat_positions())
         if (operator == '=') == bool(value):
+            if len(positions) == 1:
+                # An equality, not "= ANY": the inbox's index then gives
+                # its rows already in order
+                return [('to_position', '=', positions[0])]
             return [('to_position', 'in', positions)]
         return [('to_position', 'not in', positions)]
 

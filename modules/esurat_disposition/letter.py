@@ -84,6 +84,19 @@ class Letter(metaclass=PoolMeta):
                 where=where & (disposition.from_position != Null)))
 
     @classmethod
+    def to_do_domain(cls, to_do=True):
+        """For officials and staff, the letters of their inbox's open items
+        (delivered or disposed to their positions, not done)"""
+        pool = Pool()
+        User = pool.get('res.user')
+        if cls.is_operator():
+            return super().to_do_domain(to_do)
+        return [('dispositions', 'where' if to_do else 'not where', [
+                    ('to_position', 'in', list(User.get_esurat_positions())),
+                    ('state', 'in', list(OPEN_STATES)),
+                    ])]
+
+    @classmethod
     def get_progress(cls, letters, names):
         """How far the dispositions of each letter are, in one query:
         done when every disposition is done, overdue when one is late"""

@@ -1,8 +1,11 @@
 # This file is part of e-Surat. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime
+import hashlib
 import os
 import re
+import shutil
+import tempfile
 import threading
 import time
 import unittest
@@ -11,6 +14,7 @@ from pathlib import Path
 
 from trytond import backend, config
 from trytond.exceptions import UserError
+from trytond.filestore import filestore
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.model.modelview import AccessButtonError
 from trytond.pool import Pool
@@ -19,7 +23,7 @@ from trytond.tests.test_tryton import (
 from trytond.transaction import Transaction, check_access
 
 from ..exceptions import (
-    ChatAccessError, FieldReadonlyError, LetterAccessError,
+    ChatAccessError, FieldReadonlyError, FilestoreError, LetterAccessError,
     PositionAccessError, UserAccountError)
 from ..numbering import format_number
 from ..ratelimit import RateLimiter
@@ -51,13 +55,15 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
     def policy_fixture(self):
         pool = Pool()
         Mail = pool.get('esurat.mail')
+        Issue = pool.get('esurat.filestore.issue')
         org = create_org()
         letter = self.create_letter(org)
-        self.create_file(letter, 'surat.pdf', pdf_bytes())
+        file = self.create_file(letter, 'surat.pdf', pdf_bytes())
         register([letter])
         Mail.create([{
                     'to': 'kadis@example.com', 'subject': "Surat",
                     'body': "Isi", 'resource': str(letter)}])
+        Issue.report(file, 'data', file.file_id, 'esurat', 'changed')
 
     def create_letter(self, org, **values):
         pool = Pool()
@@ -103,6 +109,55 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         self.assertEqual(access(letter), [org.p_kadis.id])
         self.assertEqual(access(other), [org.p_kadinkes.id])
 
+    @with_transaction()
+    def test_letter_restricted_follows_letter(self):
+        """A file knows whether its letter is rahasia and registered, at
+        once, whatever changes: the letter's state or confidentiality, or
+        the confidentiality's own setting"""
+        pool = Pool()
+        Confidentiality = pool.get('esurat.letter.confidentiality')
+        Letter = pool.get('esurat.letter')
+        LetterFile = pool.get('esurat.letter.file')
+        org = create_org()
+        letter = self.create_letter(
+            org, confidentiality=reference('confidentiality_secret'))
+        self.create_file(letter, 'audit.pdf', pdf_bytes())
+        other = self.create_letter(org)
+        other_file = self.create_file(other, 'biasa.pdf', pdf_bytes())
+
+        def restricted():
+            return {f.name: f.letter_restricted for f in LetterFile.search([])}
+
+        # A draft: the operator still attaches and reads its scans
+        self.assertEqual(
+            restricted(), {'audit.pdf': False, 'biasa.pdf': False})
+        with as_user(org.u_operator):
+            self.assertEqual(len(LetterFile.search([])), 2)
+        register([letter, other])
+        self.assertEqual(restricted(), {'audit.pdf': True, 'biasa.pdf': False})
+        late = self.create_file(letter, 'lampiran.pdf', pdf_bytes())
+        self.assertTrue(late.letter_restricted)
+        names = ['audit.pdf', 'biasa.pdf', 'lampiran.pdf']
+        with as_user(org.u_operator):
+            self.assertEqual(LetterFile.search([]), [other_file])
+        with as_user(org.u_kadis):
+            self.assertEqual(len(LetterFile.search([])), 3)
+
+        Letter.write([Letter(letter.id)],
+            {'confidentiality': reference('confidentiality_normal')})
+        self.assertEqual(restricted(), dict.fromkeys(names, False))
+        normal = Confidentiality(reference('confidentiality_normal'))
+        Confidentiality.write([normal], {'restricted': True})
+        self.assertEqual(restricted(), dict.fromkeys(names, True))
+        with as_user(org.u_operator):
+            self.assertEqual(LetterFile.search([]), [])
+        # What a rule reads is the letter's, not what a client sends
+        with as_user(org.u_operator), self.assertRaises(AccessError):
+            LetterFile.write(
+                [LetterFile(other_file.id)], {'letter_restricted': False})
+        Confidentiality.write([normal], {'restricted': False})
+        self.assertEqual(restricted(), dict.fromkeys(names, False))
+
     # Numbering ---------------------------------------------------------
 
     def test_format_number(self):
@@ -140,6 +195,30 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         next_year.assign_agenda_number(datetime.date(year + 1, 1, 2))
         self.assertEqual(next_year.agenda_sequence, 1)
         self.assertEqual(next_year.agenda_year, year + 1)
+
+    @with_transaction()
+    def test_numbers_per_letter_type_register(self):
+        """A letter type with its own register counts apart in each unit;
+        the others share the unit's common register"""
+        pool = Pool()
+        LetterType = pool.get('esurat.letter.type')
+        UnitSequence = pool.get('esurat.unit.sequence')
+        org = create_org()
+        own, first, second = LetterType.search([], limit=3)
+        LetterType.write([own], {'own_register': True})
+        year = TODAY.year
+
+        def next_(unit, letter_type):
+            return UnitSequence.next_number(
+                unit, year, 'agenda', letter_type)
+
+        self.assertEqual(
+            [next_(org.kominfo, t) for t in [first, second, own, own,
+                    None, first]],
+            [1, 2, 1, 2, 3, 4])
+        self.assertEqual(next_(org.dinkes, own), 1)
+        self.assertEqual(len(UnitSequence.search(
+                    [('unit', '=', org.kominfo.id)])), 2)
 
     @with_transaction()
     def test_agenda_pattern_per_unit(self):
@@ -321,6 +400,91 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         self.assertFalse(file.integrity_ok())
         with self.assertRaisesRegex(ValidationError, 'SHA-256'):
             LetterFile.check_integrity([file])
+
+    @with_transaction()
+    def test_file_lost_or_changed_in_filestore(self):
+        """A scan removed from the filestore, or changed there, is an error
+        in Indonesian for whoever opens it, never an empty or a forged file,
+        and a problem listed for the super administrator alone; the
+        periodic check finds it too, and closes it once the file is back"""
+        pool = Pool()
+        LetterFile = pool.get('esurat.letter.file')
+        Issue = pool.get('esurat.filestore.issue')
+        load_indonesian()
+        org = create_org()
+        letter = self.create_letter(org)
+        data = pdf_bytes()
+        file = self.create_file(letter, 'surat.pdf', data)
+        path = filestore._filename(file.file_id, 'esurat')
+        os.remove(path)
+        with as_user(org.u_operator), \
+                Transaction().set_context(language='id'):
+            with self.assertRaisesRegex(
+                    FilestoreError,
+                    '^Berkas "surat.pdf" tidak ada di penyimpanan berkas'):
+                LetterFile.read([file.id], ['data'])
+            # Lists read sizes only and still open
+            with Transaction().set_context(
+                    {'esurat.letter.file.data': 'size'}):
+                LetterFile.read([file.id], ['name', 'data'])
+            with self.assertRaises(AccessError):
+                Issue.search([])
+        with as_user(org.u_superadmin):
+            issue, = Issue.search([])
+            self.assertEqual(
+                (issue.kind, issue.state, issue.resource, issue.file_name),
+                ('missing', 'open', file, 'surat.pdf'))
+
+        Path(path).write_bytes(pdf_bytes(text="Palsu"))
+        with as_user(org.u_staff), Transaction().set_context(language='id'), \
+                self.assertRaisesRegex(FilestoreError, 'telah berubah'):
+            LetterFile(file.id).data
+        Issue.check_files()
+        self.assertEqual(
+            [(i.kind, i.state) for i in Issue.search([])],
+            [('changed', 'open'), ('missing', 'closed')])
+
+        Path(path).write_bytes(data)
+        Issue.check_files()
+        self.assertEqual(
+            {i.state for i in Issue.search([])}, {'closed'})
+        self.assertEqual(bytes(LetterFile(file.id).data), data)
+
+    @with_transaction()
+    def test_orphan_files_removed_after_grace(self):
+        """A file of the filestore that no record points to is removed once
+        older than [esurat] orphan_grace_days, and the removal recorded; a
+        younger one and the files of records are kept"""
+        pool = Pool()
+        Issue = pool.get('esurat.filestore.issue')
+        Attachment = pool.get('ir.attachment')
+        database_path = config.get('database', 'path')
+        self.addCleanup(config.set, 'database', 'path', database_path)
+        config.set('database', 'path', tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, filestore.path)
+        org = create_org()
+        letter = self.create_letter(org)
+        file = self.create_file(letter, 'surat.pdf', pdf_bytes())
+        attachment, = Attachment.create([{
+                    'resource': str(letter), 'name': 'lampiran.pdf',
+                    'data': pdf_bytes(text="Lampiran")}])
+        self.assertEqual(
+            attachment.sha256, hashlib.sha256(attachment.data).hexdigest())
+        old = filestore.set(b'replayed delivery', prefix='esurat')
+        young = filestore.set(b'uncommitted upload', prefix='esurat')
+        week_ago = time.time() - 8 * 24 * 3600
+        kept = [(file.file_id, 'esurat'), (attachment.file_id, DB_NAME)]
+        for file_id, prefix in kept + [(old, 'esurat')]:
+            os.utime(filestore._filename(file_id, prefix), (week_ago,) * 2)
+        Issue.remove_orphans()
+        self.assertFalse(os.path.exists(filestore._filename(old, 'esurat')))
+        for file_id, prefix in kept + [(young, 'esurat')]:
+            self.assertTrue(
+                os.path.exists(filestore._filename(file_id, prefix)))
+        issue, = Issue.search([])
+        self.assertEqual(
+            (issue.kind, issue.file_id, issue.state),
+            ('orphan', old, 'closed'))
 
     @with_transaction()
     def test_combine_images(self):
@@ -555,6 +719,23 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
                     sorted(Letter.search(domain), key=lambda l: l.id),
                     sorted(result, key=lambda l: l.id))
 
+    @with_transaction()
+    def test_classification_search(self):
+        "A classification is found by its code or by words of its name"
+        pool = Pool()
+        Classification = pool.get('esurat.classification')
+        kominfo = Classification(reference('classification_500_12'))
+        for text, found in [
+                ('500.12', True), ('500', True),
+                ('Komunikasi Informatika', True), ('informatika komun', True),
+                ('Komunikasi Pertanian', False), ('600', False)]:
+            with self.subTest(text=text):
+                result = Classification.search(
+                    [('rec_name', 'ilike', f'%{text}%')])
+                self.assertEqual(kominfo in result, found)
+        self.assertNotIn(kominfo, Classification.search(
+                [('rec_name', 'not ilike', '%Komunikasi Informatika%')]))
+
     # Access ------------------------------------------------------------
 
     @with_transaction()
@@ -611,6 +792,109 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
                 Letter.register([Letter(draft.id)])
         with as_user(org.u_operator):
             Letter.register([Letter(draft.id)])
+
+    @with_transaction()
+    def test_register_and_distribute(self):
+        """One action registers and distributes, with the checks of both;
+        only the letter's agency's operators run it"""
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        from ..exceptions import LetterRegisterError
+        org = create_org()
+        letter = self.create_letter(org)
+        no_addressee = self.create_letter(
+            org, sender_number='B-2', addressees=[])
+        for user, error in [
+                # the draft is not theirs to read, nor the button to press
+                (org.u_kadis, UserError),
+                (org.u_op_dinkes, AccessError),
+                (org.u_operator, LetterRegisterError)]:
+            with self.subTest(user=user.login), as_user(user):
+                target = no_addressee if user == org.u_operator else letter
+                with self.assertRaises(error):
+                    Letter.register_and_distribute([Letter(target.id)])
+        for draft in [letter, no_addressee]:
+            draft = Letter(draft.id)
+            self.assertEqual((draft.state, draft.agenda_number),
+                ('draft', None))
+        with as_user(org.u_operator):
+            Letter.register_and_distribute([Letter(letter.id)])
+        letter = Letter(letter.id)
+        self.assertEqual(letter.state, 'distributed')
+        self.assertEqual(letter.agenda_number, f'1/500.12/{TODAY.year}')
+        self.assertEqual(letter.registered_by, org.u_operator)
+        # the form says so beside the buttons
+        self.assertEqual(letter.outcome,
+            f"Registered as 1/500.12/{TODAY.year} and distributed to "
+            "1 positions.")
+        with as_user(org.u_kadis):
+            self.assertEqual(Letter.search([]), [letter])
+
+    @with_transaction()
+    def test_list_opens_on_the_roles_work(self):
+        """The letters list opens on what the role does next, and every
+        tab shows its count"""
+        pool = Pool()
+        ActWindow = pool.get('ir.action.act_window')
+        Letter = pool.get('esurat.letter')
+        ModelData = pool.get('ir.model.data')
+        org = create_org()
+        draft = self.create_letter(org)
+        registered = self.create_letter(org, sender_number='B-2')
+        distributed = self.create_letter(org, sender_number='B-3')
+        register([registered, distributed])
+        Letter.distribute([distributed])
+
+        action = ActWindow(ModelData.get_id('esurat_base', 'act_letter_form'))
+        first, *_ = action.act_window_domains
+        self.assertEqual(first.domain, "[[\"to_do\", \"=\", true]]")
+        self.assertTrue(all(d.count for d in action.act_window_domains))
+        for user, to_do in [
+                (org.u_operator, {draft, registered}),
+                (org.u_superadmin, {draft, registered}),
+                (org.u_kadis, {distributed}),
+                (org.u_op_dinkes, set())]:
+            with self.subTest(user=user.login), as_user(user):
+                self.assertEqual(
+                    set(Letter.search([('to_do', '=', True)])), to_do)
+                self.assertEqual(
+                    {l for l in Letter.search([]) if l.to_do}, to_do)
+
+    @with_transaction()
+    def test_operator_desk_in_indonesian(self):
+        """The operator's letter screen reads Indonesian, and Tryton's email
+        archive, unused by e-Surat, is off their Relate menu"""
+        pool = Pool()
+        ActWindow = pool.get('ir.action.act_window')
+        Button = pool.get('ir.model.button')
+        Keyword = pool.get('ir.action.keyword')
+        Letter = pool.get('esurat.letter')
+        ModelData = pool.get('ir.model.data')
+        load_indonesian()
+        org = create_org()
+        letter = self.create_letter(org)
+
+        def relate(user):
+            with as_user(user), Transaction().set_context(language='id'):
+                Keyword._get_keyword_cache.clear()
+                return {k['name'] for k in Keyword.get_keyword(
+                        'form_relate', ('esurat.letter', letter.id))}
+
+        self.assertNotIn("Arsip Surel", relate(org.u_operator))
+        self.assertIn("Arsip Surel", relate(org.u_superadmin))
+
+        with as_user(org.u_operator), \
+                Transaction().set_context(language='id'):
+            arch = Letter.fields_view_get(view_type='form')['arch']
+            archive, = Button.search([
+                    ('model', '=', 'esurat.letter'),
+                    ('name', '=', 'archive')])
+            tabs = ActWindow(ModelData.get_id(
+                    'esurat_base', 'act_letter_form')).act_window_domains
+            self.assertEqual(tabs[0].name, "Perlu Ditangani")
+        self.assertIn('string="Registrasikan dan Distribusikan"', arch)
+        self.assertIn('confirm="Arsipkan surat ini?', arch)
+        self.assertTrue(archive.confirm.startswith("Arsipkan surat ini?"))
 
     @with_transaction()
     def test_restricted_attachments(self):
@@ -1941,6 +2225,65 @@ class EsuratConcurrencyTestCase(unittest.TestCase):
         self.assertEqual(
             self.committed(numbers),
             [(i, 'registered') for i in range(1, count + 1)])
+
+
+@unittest.skipIf(
+    DB_NAME == ':memory:',
+    "SQLite in memory has one connection: the problem cannot be committed "
+    "apart from the failing call")
+class FilestoreCommittedTestCase(unittest.TestCase):
+    "A committed file lost from the filestore, as a user meets it"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        drop_db()
+        cls.addClassCleanup(drop_db)
+        activate_module(['esurat_base'])
+
+    def test_lost_file_reported_once(self):
+        """Opening a scan lost from the filestore fails in Indonesian; the
+        problem stays recorded although the call rolls back, and the super
+        administrator is told once however often it is opened"""
+        def setup():
+            pool = Pool()
+            LetterFile = pool.get('esurat.letter.file')
+            load_indonesian()
+            org = create_org()
+            letter, = pool.get('esurat.letter').create([
+                    letter_values(org.kominfo, [org.p_kadis])])
+            file, = LetterFile.create([{
+                        'letter': letter.id, 'name': 'surat.pdf',
+                        'data': pdf_bytes()}])
+            return org.u_operator.id, org.u_superadmin.id, file.id
+        operator, admin, file_id = run_committed(DB_NAME, setup)
+
+        def lose():
+            pool = Pool()
+            os.remove(filestore._filename(
+                    pool.get('esurat.letter.file')(file_id).file_id,
+                    'esurat'))
+        run_committed(DB_NAME, lose)
+
+        def open_file():
+            pool = Pool()
+            LetterFile = pool.get('esurat.letter.file')
+            with check_access(), Transaction().set_context(language='id'):
+                LetterFile.read([file_id], ['data'])
+        for _ in range(2):
+            with self.assertRaisesRegex(
+                    FilestoreError, 'tidak ada di penyimpanan berkas'):
+                run_committed(DB_NAME, open_file, user=operator)
+
+        def reported():
+            pool = Pool()
+            Issue = pool.get('esurat.filestore.issue')
+            Notification = pool.get('res.notification')
+            return (
+                [(str(i.resource), i.kind, i.state) for i in Issue.search([])],
+                len(Notification.search([('user', '=', admin)])))
+        self.assertEqual(run_committed(DB_NAME, reported), (
+                [(f'esurat.letter.file,{file_id}', 'missing', 'open')], 1))
 
 
 class MailSenderTestCase(unittest.TestCase):

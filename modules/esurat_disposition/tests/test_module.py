@@ -407,6 +407,36 @@ class EsuratDispositionTestCase(PolicyTestMixin, ModuleTestCase):
                     count=True), 2)
 
     @with_transaction()
+    def test_register_and_distribute_delivers(self):
+        """The operator's one action puts the letter into the addressee's
+        inbox (whose tabs all show their count) and their letters' To Do
+        tab until they are done with it"""
+        pool = Pool()
+        ActWindow = pool.get('ir.action.act_window')
+        Disposition = pool.get('esurat.disposition')
+        Letter = pool.get('esurat.letter')
+        ModelData = pool.get('ir.model.data')
+        org = self.setup_org()
+        letter, = Letter.create([letter_values(org.kominfo, [org.p_kadis])])
+        with as_user(org.u_operator):
+            Letter.register_and_distribute([Letter(letter.id)])
+        with as_user(org.u_kadis):
+            item, = Disposition.search(
+                [('mine', '=', True), ('unread', '=', True)])
+            self.assertEqual((item.letter, item.kind), (letter, 'delivery'))
+            # the letter waits for the Kepala Dinas until the item is done
+            self.assertEqual(Letter.search([('to_do', '=', True)]), [letter])
+            self.assertEqual(Letter(letter.id).to_do, True)
+            Disposition.done([item])
+            self.assertEqual(Letter.search([('to_do', '=', True)]), [])
+            self.assertEqual(
+                Letter.search([('to_do', '=', False)]), [letter])
+            self.assertEqual(Letter(letter.id).to_do, False)
+
+        inbox = ActWindow(ModelData.get_id('esurat_disposition', 'act_inbox'))
+        self.assertTrue(all(d.count for d in inbox.act_window_domains))
+
+    @with_transaction()
     def test_notifications_and_email(self):
         "New disposition, report, tomorrow and overdue reach people"
         pool = Pool()
