@@ -5,6 +5,7 @@ import difflib
 
 from reportlab.platypus.doctemplate import LayoutError
 
+from trytond import config
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Workflow, fields, sequence_ordered)
@@ -13,7 +14,7 @@ from trytond.modules.esurat_base.chat import LANGUAGE, ChatMixin
 from trytond.modules.esurat_base.letter import (
     CONTENT_MASK, ContentChar, ContentText, LetterHeadingMixin)
 from trytond.modules.esurat_base.numbering import format_number
-from trytond.modules.esurat_base.position import PREFIXES
+from trytond.modules.esurat_base.position import PREFIXES, acting_title
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
@@ -41,6 +42,14 @@ RECIPIENT_SIZES = {
     'address': 1000,
     'email': 320,
     }
+
+
+def delivery_grace():
+    """How long after its signing a letter waits for the delivery queued by
+    the signing before the repair cron delivers it: [esurat] delivery_grace
+    (minutes)"""
+    return datetime.timedelta(
+        minutes=config.getint('esurat', 'delivery_grace', default=5))
 
 
 class TextSizeMixin:
@@ -108,7 +117,18 @@ class Outgoing(
     subject = ContentChar(
         "Subject", required=True, size=TEXT_SIZES['subject'],
         states=_text_states)
-    body = ContentText("Body", required=True, states=_text_states)
+    body = ContentText(
+        "Body", required=True, states=_text_states,
+        help="Blank lines separate paragraphs. "
+        "Lists: lines starting with \"1.\", \"a.\" or \"-\"; "
+        "indented lines continue or nest them.\n"
+        "Aligned fields: \"hari/tanggal : Senin, 7 Desember 2026\" "
+        "(a space before the colon).\n"
+        "Sections: \"Dasar:\" alone on its line, then its text "
+        "(Dasar, Kepada, Untuk; Menimbang, Mengingat).\n"
+        "Tables: \"| No | Nama |\", a line \"|---|---|\" "
+        "under the heading.\n"
+        "**bold**, *italic*, __underline__; \\* prints *.")
     enclosures = fields.Char(
         "Enclosures", size=TEXT_SIZES['enclosures'], states=_states,
         help="e.g. \"1 (satu) berkas\"")
@@ -581,7 +601,8 @@ class Outgoing(
         pool = Pool()
         UnitSequence = pool.get('esurat.unit.sequence')
         unit = outgoing.unit
-        sequence = UnitSequence.next_number(unit, date.year, 'outgoing')
+        sequence = UnitSequence.next_number(
+            unit, date.year, 'outgoing', outgoing.letter_type)
         return format_number(
             unit.get_outgoing_pattern(), sequence=sequence,
             unit_code=unit.code, year=date.year, month=date.month,
@@ -644,7 +665,9 @@ class Outgoing(
         cls.__queue__.deliver([outgoing])
 
     def render_data(self, user, position):
-        "What the PDF shows, in Indonesian whatever the signer's language"
+        """What the PDF shows, in Indonesian whatever the signer's language;
+        for a draft (the preview, user None when nobody holds the signer's
+        position) today's date and the number with dots for its sequence"""
         pool = Pool()
         User = pool.get('res.user')
         with Transaction().set_context(language='id'):
@@ -658,12 +681,13 @@ class Outgoing(
                 address=agency.letterhead_address,
                 contacts=agency.letterhead_contacts,
                 logo=bytes(agency.logo) if agency.logo else None)
+            kind = User.acting_kind(position, user.id) if user else None
             if self.on_behalf:
                 prefix = PREFIXES['assistant']
                 on_behalf = self.on_behalf.name.upper()
-                signer_position = User.acting_title(position, user.id)
+                signer_position = acting_title(kind, position.name)
             else:
-                prefix = PREFIXES.get(User.acting_kind(position, user.id), '')
+                prefix = PREFIXES.get(kind, '')
                 on_behalf = ''
                 signer_position = position.name
             to = [r for r in self.recipients if not r.is_copy]
@@ -671,21 +695,33 @@ class Outgoing(
                 addressees = self.addressee_text.splitlines()
             else:
                 addressees = [r.printed_name for r in to]
-            place = 'di Tempat'
+            place = render.DEFAULT_ADDRESSEE_PLACE
             if (not self.addressee_text and len(to) == 1
                     and to[0].kind == 'external' and to[0].address):
                 place = 'di ' + to[0].address.splitlines()[0]
+            date, number = self.date, self.number
+            if not number:
+                date = datetime.date.today()
+                number = format_number(
+                    agency.get_outgoing_pattern(),
+                    sequence=render.Unnumbered(),
+                    unit_code=agency.code, year=date.year, month=date.month,
+                    classification=(self.classification.code
+                        if self.classification else ''))
             return render.LetterData(
                 layout=self.letter_type.layout,
+                letter_type=self.letter_type.code,
                 letterhead=letterhead,
                 place=agency.city or '',
-                date=self.date,
-                number=self.number,
+                date=date,
+                number=number,
                 subject=self.subject,
                 body=self.body,
                 signer=render.SignerBlock(
-                    position=signer_position.upper(), name=user.name,
-                    nip=user.nip or '', prefix=prefix, on_behalf=on_behalf),
+                    position=signer_position,
+                    name=user.name if user else '',
+                    nip=(user.nip if user else '') or '', prefix=prefix,
+                    on_behalf=on_behalf),
                 verify_url='',
                 urgency=self.urgency.name,
                 # "Sifat" shows the confidentiality only when not ordinary
@@ -705,15 +741,56 @@ class Outgoing(
 
     @classmethod
     def deliver(cls, outgoings):
-        "Deliver signed letters to every recipient (run after the commit)"
+        """Deliver signed letters to every recipient still pending (run
+        after the commit, again by the repair cron or a retry)"""
         pool = Pool()
         Recipient = pool.get('esurat.outgoing.recipient')
-        for outgoing in outgoings:
-            if outgoing.state != 'signed':
-                continue
-            Recipient.deliver([
-                    r for r in outgoing.recipients
-                    if r.delivery_state == 'pending'])
+        Recipient.deliver([
+                r for o in outgoings if o.state == 'signed'
+                for r in o.recipients if r.delivery_state == 'pending'])
+
+    @classmethod
+    def deliver_stalled(cls):
+        """Cron: deliver the signed letters with recipients still pending
+        past the grace period (the task queued at signing died with its
+        process, failed, or was never run)"""
+        pool = Pool()
+        Queue = pool.get('ir.queue')
+        transaction = Transaction()
+        now = datetime.datetime.now()
+        tasks = []
+        for outgoing in cls.search([
+                    ('state', '=', 'signed'),
+                    ('signature.signed_at', '<', now - delivery_grace()),
+                    ('recipients.delivery_state', '=', 'pending'),
+                    ('id', 'not in', list(cls._failed_deliveries())),
+                    ], order=[('id', 'ASC')], limit=100):
+            # A task per letter: a letter that fails holds no other back
+            tasks.extend(cls.__queue__.deliver([outgoing]))
+        # The cron runs them itself after its commit, worker or not (a dead
+        # worker is one reason they are late): taken as started, no worker
+        # pulls them, and the resume cron takes them if this process dies
+        Queue.write(Queue.browse(tasks), {'dequeued_at': now})
+        transaction.tasks.extend(
+            t for t in tasks if t not in transaction.tasks)
+
+    @classmethod
+    def _failed_deliveries(cls):
+        """Ids of the letters whose delivery failed with a user error: left
+        to the administrator (Tryton's errors, the undelivered letters),
+        not tried again every few minutes"""
+        pool = Pool()
+        Error = pool.get('ir.error')
+        failed = set()
+        for error in Error.search([
+                    ('origin', 'like', 'ir.queue,%'),
+                    ('state', '!=', 'solved'),
+                    ]):
+            data = error.origin.data if error.origin else None
+            if (data and data.get('model') == cls.__name__
+                    and data.get('method') == 'deliver'):
+                failed.update(data['instances'])
+        return failed
 
     @classmethod
     def check_modification(cls, mode, outgoings, values=None,
@@ -866,13 +943,22 @@ class Recipient(
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls._sql_indexes.add(
-            Index(t,
-                (t.delivery_state, Index.Equality(cardinality='low')),
-                where=t.delivery_state == 'to_print'))
+        cls._sql_indexes.update({
+                Index(t,
+                    (t.delivery_state, Index.Equality(cardinality='low')),
+                    where=t.delivery_state == 'to_print'),
+                # The repair cron's and the stalled list's
+                Index(t,
+                    (t.delivery_state, Index.Equality(cardinality='low')),
+                    where=t.delivery_state == 'pending'),
+                })
         cls._buttons.update({
                 'mark_printed': {
                     'invisible': Eval('delivery_state') != 'to_print',
+                    'depends': ['delivery_state'],
+                    },
+                'retry_delivery': {
+                    'invisible': Eval('delivery_state') != 'pending',
                     'depends': ['delivery_state'],
                     },
                 })
@@ -927,6 +1013,17 @@ class Recipient(
                 {'delivery_state': 'printed'})
 
     @classmethod
+    @ModelView.button
+    def retry_delivery(cls, recipients):
+        """Deliver the letters of recipients again, after the commit: the
+        request never delivers itself"""
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        Outgoing.__queue__.deliver(list({
+                    r.outgoing for r in recipients
+                    if r.delivery_state == 'pending'}))
+
+    @classmethod
     def view_attributes(cls):
         return super().view_attributes() + [
             ('//group[@id="delivery"]', 'states', {
@@ -976,9 +1073,17 @@ class Recipient(
     @classmethod
     @without_check_access
     def deliver(cls, recipients):
+        """Deliver the pending recipients of signed letters among recipients,
+        each once whoever runs it (the task queued at signing, a worker, the
+        repair cron, a retry): their rows are locked, then read again, and
+        those another run delivered meanwhile are skipped"""
         pool = Pool()
         Mail = pool.get('esurat.mail')
         Letter = pool.get('esurat.letter')
+        cls.lock(recipients)
+        recipients = [
+            r for r in cls.browse([r.id for r in recipients])
+            if r.delivery_state == 'pending' and r.outgoing.state == 'signed']
         internal = {}
         for recipient in recipients:
             position = recipient.target_position

@@ -2,16 +2,19 @@
 # this repository contains the full copyright notices and license terms.
 """The letter PDF (Tata Naskah Dinas layouts) with reportlab, free of Tryton.
 
-Only the body paragraphs go through Platypus ``Paragraph`` (justification
-and page breaks); the letterhead, the field tables, the signature block and
-the QR code are drawn directly on the canvas, which is several times
-cheaper.  User text is escaped before any Paragraph markup is built.
+Only the body goes through Platypus (justification and page breaks); the
+letterhead, the field tables, the signature block and the QR code are drawn
+directly on the canvas, which is several times cheaper.  The body is the
+small markup of markup.py: its texts are escaped before any Paragraph
+markup is built, so a body never reaches reportlab's own tags.
 """
 from __future__ import annotations
 
 import datetime
 import hashlib
 import io
+import logging
+import os
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -19,33 +22,71 @@ import qrcode
 from PIL import Image as PILImage
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab import rl_config
-from reportlab.lib.enums import TA_JUSTIFY
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm, inch
 from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     BaseDocTemplate, CondPageBreak, Flowable, Frame, PageTemplate, Paragraph,
-    Spacer)
+    Spacer, Table, TableStyle)
 
 from trytond.modules.esurat_base.position import PREFIXES
+from trytond.modules.esurat_signing import markup
 
 # Binary streams instead of ASCII85: smaller files, and reportlab's
 # pure-Python ASCII85 encoder was a tenth of the rendering time.  Set once
 # for the process (a per-call toggle would race between threads).
 rl_config.useA85 = 0
 
+logger = logging.getLogger(__name__)
+
 PAGE_WIDTH, PAGE_HEIGHT = A4
 # domain.md states no margins; 2.5 cm all round (administrators bind on the
 # left, so MARGIN_LEFT is the one regions most often change to 3 cm)
 MARGIN_LEFT = MARGIN_RIGHT = MARGIN_TOP = MARGIN_BOTTOM = 2.5 * cm
-FOOTER_HEIGHT = 1.0 * cm
-FONT = 'Helvetica'
-FONT_BOLD = 'Helvetica-Bold'
-FONT_SIZE = 11
-LEADING = 14
+# Liberation Sans (Debian's fonts-liberation) has Arial's metrics, the
+# usual face of naskah dinas; Helvetica, its look-alike built into every PDF
+# reader, when it is not installed
+FONT_DIRS = (
+    '/usr/share/fonts/truetype/liberation',
+    '/usr/share/fonts/truetype/liberation2',
+    )
+FONT_FILES = {
+    'LiberationSans': 'LiberationSans-Regular.ttf',
+    'LiberationSans-Bold': 'LiberationSans-Bold.ttf',
+    'LiberationSans-Italic': 'LiberationSans-Italic.ttf',
+    'LiberationSans-BoldItalic': 'LiberationSans-BoldItalic.ttf',
+    }
+
+
+def _register_fonts():
+    "The regular and bold font names, Liberation Sans when available"
+    for directory in FONT_DIRS:
+        paths = {
+            name: os.path.join(directory, file)
+            for name, file in FONT_FILES.items()}
+        if all(os.path.exists(p) for p in paths.values()):
+            for name, path in paths.items():
+                pdfmetrics.registerFont(TTFont(name, path))
+            pdfmetrics.registerFontFamily(
+                'LiberationSans', normal='LiberationSans',
+                bold='LiberationSans-Bold', italic='LiberationSans-Italic',
+                boldItalic='LiberationSans-BoldItalic')
+            return 'LiberationSans', 'LiberationSans-Bold'
+    logger.warning(
+        "Liberation Sans not found in %s: letters use Helvetica",
+        ', '.join(FONT_DIRS))
+    return 'Helvetica', 'Helvetica-Bold'
+
+
+FONT_SIZE = 12
+LEADING = 15
 SMALL_SIZE = 7.5
+FONT, FONT_BOLD = _register_fonts()
 QR_SIZE = 2.4 * cm
 LOGO_SIZE = 2.4 * cm
 
@@ -55,17 +96,36 @@ MONTHS = (
 
 # The layouts of esurat.letter.type (esurat_base) map onto ours
 LAYOUT_ALIASES = {
-    'decree': 'titled',
     'report': 'titled',
     }
 DEFAULT_TITLES = {
     'memo': 'NOTA DINAS',
     }
+# What a surat perintah or surat tugas says before its Kepada
+ORDER_VERBS = {
+    'surat_tugas': 'MENUGASKAN:',
+    }
+DEFAULT_ORDER_VERB = 'MEMERINTAHKAN:'
+# The lines above the signature of the layouts dated where they are issued
+ISSUED = {
+    'decree': 'Ditetapkan di',
+    'order': 'Dikeluarkan di',
+    'circular': 'Dikeluarkan di',
+    }
+# Drafts carry it across every page (the preview)
+WATERMARK = 'KONSEP'
 
-FOOTER_TEXT = (
-    "Dokumen ini ditandatangani secara elektronik. Keaslian dapat "
-    "diperiksa dengan memindai kode QR atau di {url}.")
+
+class Unnumbered:
+    """The sequence of a draft's number, not given before signing: dots,
+    whatever format spec the pattern gives it ({sequence:04d})"""
+
+    def __format__(self, spec):
+        return '...'
+
+
 SIGNED_CAPTION = "Ditandatangani secara elektronik"
+DEFAULT_ADDRESSEE_PLACE = 'di Tempat'
 
 
 @dataclass
@@ -84,6 +144,8 @@ class SignerBlock:
     nip: str = ''
     prefix: str = ''
     on_behalf: str = ''
+    # pangkat/golongan, e.g. "Pembina Utama Muda (IV/c)"
+    rank: str = ''
 
 
 @dataclass
@@ -101,10 +163,17 @@ class LetterData:
     confidentiality: str = ''
     enclosures: str = ''
     addressees: tuple = ()
-    addressee_place: str = 'di Tempat'
+    addressee_place: str = DEFAULT_ADDRESSEE_PLACE
     copies: tuple = ()
     sender: str = ''
     title: str = ''
+    # The electronic-signature statement printed at the foot of every page
+    footer: str = ''
+    # The code of the letter type (surat_tugas...), for what its layout
+    # words differently
+    letter_type: str = ''
+    # A draft: KONSEP across every page, no QR code
+    draft: bool = False
 
 
 def format_date_id(date):
@@ -125,16 +194,12 @@ def _lines(text, font, size, width):
 _logos = {}
 
 
-def _logo(data):
-    """The logo ready to draw (None if unreadable), prepared once per
-    process per logo.
-
-    Flattened on white and scaled to 300 dpi at its printed size, then kept
-    as JPEG: reportlab embeds JPEG data as it is, while any other image is
-    zlib-compressed again in every document (milliseconds for a large
-    logo)."""
-    digest = hashlib.sha256(data).digest()
-    if digest not in _logos:
+def logo_jpeg(data, pixels):
+    """The logo flattened on white and scaled to fit pixels, as JPEG bytes
+    (None if unreadable), prepared once per process per logo and size
+    (the PDF and the verification page)"""
+    key = (hashlib.sha256(data).digest(), pixels)
+    if key not in _logos:
         if len(_logos) >= 32:
             _logos.clear()
         try:
@@ -142,17 +207,27 @@ def _logo(data):
             image.load()
         except (OSError, ValueError, PILImage.DecompressionBombError):
             # A broken logo must not stop letters from being signed
-            _logos[digest] = None
+            logger.warning("unreadable letterhead logo ignored")
+            _logos[key] = None
             return None
         image = image.convert('RGBA')
-        pixels = round(LOGO_SIZE / inch * 300)
         image.thumbnail((pixels, pixels), PILImage.LANCZOS)
         flat = PILImage.new('RGB', image.size, (255, 255, 255))
         flat.paste(image, mask=image.getchannel('A'))
         output = io.BytesIO()
         flat.save(output, 'JPEG', quality=92, subsampling=0)
-        _logos[digest] = ImageReader(io.BytesIO(output.getvalue()))
-    return _logos[digest]
+        _logos[key] = output.getvalue()
+    return _logos[key]
+
+
+def _logo(data):
+    """The logo ready to draw (None if unreadable).
+
+    Scaled to 300 dpi at its printed size and kept as JPEG: reportlab
+    embeds JPEG data as it is, while any other image is zlib-compressed
+    again in every document (milliseconds for a large logo)."""
+    jpeg = logo_jpeg(data, round(LOGO_SIZE / inch * 300))
+    return ImageReader(io.BytesIO(jpeg)) if jpeg else None
 
 
 def qr_matrix(text):
@@ -262,7 +337,8 @@ class TextLines(Flowable):
 
 class SignatureBlock(Flowable):
     """Place and date (optional), position, QR code where the wet signature
-    would be, name and NIP, centred in the right half of the frame"""
+    would be, name, pangkat/golongan and NIP, centred in the right half of
+    the frame"""
 
     def __init__(self, signer, verify_url, dateline=''):
         super().__init__()
@@ -271,15 +347,28 @@ class SignatureBlock(Flowable):
         self.dateline = dateline
 
     def _heading(self):
+        """The jabatan, ended by a comma (Tata Naskah Dinas): in capitals,
+        except the signer's own position under "a.n. <SUPERIOR>", which is
+        printed as given"""
         signer = self.signer
-        position = (signer.position or '').upper()
         if signer.prefix == PREFIXES['assistant']:
-            return [
+            lines = [
                 f'{signer.prefix} {(signer.on_behalf or "").upper()}'.strip(),
-                position]
-        if signer.prefix:
-            return [f'{signer.prefix} {position}']
-        return [position]
+                signer.position or '']
+        else:
+            lines = [
+                f'{signer.prefix} {(signer.position or "").upper()}'.strip()]
+        lines[-1] = lines[-1].rstrip(',') + ','
+        return lines
+
+    def _below_name(self):
+        "pangkat/golongan and NIP, under the name"
+        lines = []
+        if self.signer.rank:
+            lines.append(self.signer.rank)
+        if self.signer.nip:
+            lines.append(f'NIP. {self.signer.nip}')
+        return lines
 
     def wrap(self, available_width, available_height):
         self.width = available_width
@@ -296,7 +385,7 @@ class SignatureBlock(Flowable):
             self.signer.name, FONT_BOLD, FONT_SIZE, self.block_width)
         self.height = (
             (len(heading) + len(self._name_lines)
-                + (1 if self.signer.nip else 0)) * LEADING
+                + len(self._below_name())) * LEADING
             + QR_SIZE + SMALL_SIZE + 14 + LEADING)
         return self.width, self.height
 
@@ -309,11 +398,13 @@ class SignatureBlock(Flowable):
             canvas.drawCentredString(center, y, line)
             y -= LEADING
         top = y + FONT_SIZE - 6
-        draw_qr(canvas, self.verify_url, center - QR_SIZE / 2,
-            top - QR_SIZE, QR_SIZE)
         y = top - QR_SIZE - SMALL_SIZE - 2
-        canvas.setFont(FONT, SMALL_SIZE)
-        canvas.drawCentredString(center, y, SIGNED_CAPTION)
+        # A draft keeps the room of the signature, empty
+        if self.verify_url:
+            draw_qr(canvas, self.verify_url, center - QR_SIZE / 2,
+                top - QR_SIZE, QR_SIZE)
+            canvas.setFont(FONT, SMALL_SIZE)
+            canvas.drawCentredString(center, y, SIGNED_CAPTION)
         y -= LEADING + 8
         canvas.setFont(FONT_BOLD, FONT_SIZE)
         canvas.setLineWidth(0.6)
@@ -323,19 +414,10 @@ class SignatureBlock(Flowable):
             canvas.line(center - width / 2, y - 1.5, center + width / 2,
                 y - 1.5)
             y -= LEADING
-        if self.signer.nip:
-            canvas.setFont(FONT, FONT_SIZE)
-            canvas.drawCentredString(center, y, f'NIP. {self.signer.nip}')
-
-
-class _LastPage(Flowable):
-    "Zero-size marker: the page it lands on gets the signature footer"
-
-    def wrap(self, available_width, available_height):
-        return 0, 0
-
-    def draw(self):
-        self.canv._esurat_last_page = True
+        canvas.setFont(FONT, FONT_SIZE)
+        for line in self._below_name():
+            canvas.drawCentredString(center, y, line)
+            y -= LEADING
 
 
 # Document -------------------------------------------------------------------
@@ -385,41 +467,277 @@ def _draw_letterhead(canvas, letterhead, height):
     canvas.line(MARGIN_LEFT, rule, MARGIN_LEFT + width, rule)
 
 
-def _draw_footer(canvas, url):
+def _footer_lines(text):
+    if not text:
+        return []
+    return _lines(
+        text, FONT, SMALL_SIZE, PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT)
+
+
+def _footer_height(lines):
+    "Above the bottom margin: the rule, the lines and some space"
+    return len(lines) * (SMALL_SIZE + 2) + 0.5 * cm if lines else 0
+
+
+def _draw_footer(canvas, lines):
     width = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
-    y = MARGIN_BOTTOM + FOOTER_HEIGHT - 6
+    y = MARGIN_BOTTOM + _footer_height(lines) - 6
     canvas.setLineWidth(0.4)
     canvas.line(MARGIN_LEFT, y, MARGIN_LEFT + width, y)
     canvas.setFont(FONT, SMALL_SIZE)
     y -= SMALL_SIZE + 3
-    for line in simpleSplit(
-            FOOTER_TEXT.format(url=url), FONT, SMALL_SIZE, width):
+    for line in lines:
         canvas.drawString(MARGIN_LEFT, y, line)
         y -= SMALL_SIZE + 2
 
 
+def _draw_watermark(canvas):
+    "KONSEP across the page, light enough to read the text under it"
+    canvas.saveState()
+    canvas.setFillColorRGB(0.82, 0.82, 0.82)
+    canvas.setFont(FONT_BOLD, 110)
+    canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+    canvas.rotate(45)
+    canvas.drawCentredString(0, -40, WATERMARK)
+    canvas.restoreState()
+
+
+# Body ------------------------------------------------------------------------
+
 BODY_STYLE = ParagraphStyle(
     'body', fontName=FONT, fontSize=FONT_SIZE, leading=LEADING,
-    alignment=TA_JUSTIFY, spaceAfter=6)
+    alignment=TA_JUSTIFY)
+# Markers, keys and colons: never justified (a lone word would be spread)
+LABEL_STYLE = ParagraphStyle('label', BODY_STYLE, alignment=TA_LEFT)
+CELL_STYLE = ParagraphStyle(
+    'cell', BODY_STYLE, alignment=TA_LEFT, fontSize=FONT_SIZE - 1,
+    leading=LEADING - 1)
+CENTER_STYLE = ParagraphStyle('center', BODY_STYLE, alignment=TA_CENTER)
+BLOCK_SPACE = 6
+ITEM_SPACE = 2
+# Room between a label and its colon, and the colon and the value
+LABEL_GAP = 0.3 * cm
 
 
-def _paragraphs(text):
-    "User text as Paragraphs: blank lines split, single newlines kept"
-    paragraphs = []
-    blocks, current = [], []
-    for line in (text or '').replace('\r\n', '\n').split('\n'):
-        if line.strip():
-            current.append(line.rstrip())
-        elif current:
-            blocks.append(current)
-            current = []
-    if current:
-        blocks.append(current)
+def _markup(lines):
+    """reportlab markup of lines of runs: every text escaped, styles only
+    our own tags"""
+    parts = []
+    for runs in lines:
+        line = ''
+        for run in runs:
+            text = escape(run.text)
+            if run.bold:
+                text = f'<b>{text}</b>'
+            if run.italic:
+                text = f'<i>{text}</i>'
+            if run.underline:
+                text = f'<u>{text}</u>'
+            line += text
+        parts.append(line)
+    return '<br/>'.join(parts)
+
+
+def _text_width(runs, size=FONT_SIZE):
+    return sum(
+        stringWidth(r.text, FONT_BOLD if r.bold else FONT, size)
+        for r in runs)
+
+
+class Hanging(Flowable):
+    """Flowables indented by indent, with labels (x, Paragraph) at the top
+    of the first line: a list item's marker, a field's key and colon.
+
+    It splits between and inside its flowables, so that a long list item
+    or section runs on over a page break."""
+
+    def __init__(self, labels, content, indent):
+        super().__init__()
+        self.labels = labels
+        self.content = content
+        self.indent = indent
+
+    def _label_widths(self):
+        xs = [x for x, _ in self.labels] + [self.indent]
+        return [xs[i + 1] - xs[i] for i in range(len(self.labels))]
+
+    def wrap(self, available_width, available_height):
+        self.width = available_width
+        inner = available_width - self.indent
+        self._sizes = [f.wrap(inner, available_height) for f in self.content]
+        label_height = max(
+            (label.wrap(max(width, 1), available_height)[1]
+                for (_, label), width in zip(
+                    self.labels, self._label_widths())), default=0)
+        content_height = sum(h for _, h in self._sizes) + ITEM_SPACE * max(
+            len(self._sizes) - 1, 0)
+        self.height = max(label_height, content_height)
+        return self.width, self.height
+
+    def split(self, available_width, available_height):
+        self.wrap(available_width, available_height)
+        if self.height <= available_height:
+            return [self]
+        inner = available_width - self.indent
+        used, first = 0, []
+        for index, (flowable, (_, height)) in enumerate(
+                zip(self.content, self._sizes)):
+            if used + height <= available_height:
+                first.append(flowable)
+                used += height + ITEM_SPACE
+                continue
+            parts = flowable.split(inner, available_height - used)
+            if parts:
+                first.append(parts[0])
+                rest = list(parts[1:]) + self.content[index + 1:]
+            else:
+                rest = self.content[index:]
+            break
+        if not first:
+            return []
+        return [
+            Hanging(self.labels, first, self.indent),
+            Hanging([], rest, self.indent)]
+
+    def draw(self):
+        canvas = self.canv
+        for x, label in self.labels:
+            label.drawOn(canvas, x, self.height - label.height)
+        y = self.height
+        for flowable, (_, height) in zip(self.content, self._sizes):
+            y -= height
+            flowable.drawOn(canvas, self.indent, y)
+            y -= ITEM_SPACE
+
+
+class BodyTable(Flowable):
+    """A table of the body, full width, its columns as wide as their
+    texts ask, the heading row repeated on every page"""
+
+    def __init__(self, block):
+        super().__init__()
+        self.block = block
+
+    def _table(self, width):
+        rows = self.block.rows
+        count = max(len(r) for r in rows)
+        rows = [r + [[]] * (count - len(r)) for r in rows]
+        wants = [
+            min(max(max(_text_width(row[c], CELL_STYLE.fontSize)
+                        for row in rows), 1 * cm), width)
+            for c in range(count)]
+        widths = [width * w / sum(wants) for w in wants]
+        cells = []
+        for index, row in enumerate(rows):
+            heading = self.block.header and index == 0
+            cells.append([
+                    Paragraph(_markup([[
+                                    markup.Run(
+                                        r.text, r.bold or heading,
+                                        r.italic, r.underline)
+                                    for r in cell]]), CELL_STYLE)
+                    for cell in row])
+        table = Table(
+            cells, colWidths=widths,
+            repeatRows=1 if self.block.header else 0)
+        table.setStyle(TableStyle([
+                    ('GRID', (0, 0), (-1, -1), 0.5, (0, 0, 0)),
+                    ('VALIGN', (0, 0), (-1, -1), 'TOP'),
+                    ]))
+        return table
+
+    def wrap(self, available_width, available_height):
+        self._table_ = self._table(available_width)
+        self.width, self.height = self._table_.wrap(
+            available_width, available_height)
+        return self.width, self.height
+
+    def split(self, available_width, available_height):
+        return self._table(available_width).split(
+            available_width, available_height)
+
+    def draw(self):
+        self._table_.drawOn(self.canv, 0, 0)
+
+
+def _label(text, style=LABEL_STYLE):
+    return Paragraph(escape(text), style)
+
+
+def _labelled(rows, label_width):
+    """Hanging blocks of (label, flowables) rows: labels in a column of
+    label_width, then a colon, then the flowables, all aligned"""
+    colon = label_width + LABEL_GAP
+    indent = colon + stringWidth(':', FONT, FONT_SIZE) + LABEL_GAP
+    return [
+        Hanging([(0, label), (colon, _label(':'))], content, indent)
+        for label, content in rows]
+
+
+def _label_width(labels, width):
+    "The column of labels: the widest, at most 40 % of width"
+    return min(
+        max((_text_width(runs) for runs in labels), default=0), width * 0.4)
+
+
+def body_flowables(blocks, width):
+    "Flowables of the markup blocks, width the frame's"
+    flowables = []
+    sections = [b for b in blocks if isinstance(b, markup.Section)]
+    section_width = _label_width(
+        [markup.inline(b.label) for b in sections if b.blocks], width)
     for block in blocks:
-        markup = '<br/>'.join(escape(line) for line in block)
-        paragraphs.append(Paragraph(markup, BODY_STYLE))
-    return paragraphs
+        if isinstance(block, markup.Paragraph):
+            flowables.append(Paragraph(_markup(block.lines), BODY_STYLE))
+        elif isinstance(block, markup.List):
+            flowables += _list_flowables(block, width)
+        elif isinstance(block, markup.Fields):
+            key_width = _label_width([k for k, _ in block.rows], width)
+            flowables += _labelled([
+                    (Paragraph(_markup([key]), LABEL_STYLE),
+                        [Paragraph(_markup(value), LABEL_STYLE)])
+                    for key, value in block.rows], key_width)
+        elif isinstance(block, markup.Table):
+            if block.rows:
+                flowables.append(BodyTable(block))
+        elif isinstance(block, markup.Section):
+            if not block.blocks:
+                # MEMUTUSKAN:, MEMERINTAHKAN: centred between sections;
+                # "Dengan hormat:" as written
+                flowables.append(Paragraph(
+                        escape(block.label + ':'),
+                        CENTER_STYLE if block.label.isupper()
+                        else BODY_STYLE))
+            else:
+                flowables += _labelled([
+                        (_label(block.label), body_flowables(
+                                block.blocks, width - section_width))],
+                    section_width)
+        flowables.append(Spacer(0, BLOCK_SPACE))
+    return flowables[:-1]
 
+
+def _list_flowables(block, width):
+    marker_width = max(
+        stringWidth(i.marker, FONT, FONT_SIZE) for i in block.items)
+    indent = marker_width + LABEL_GAP
+    flowables = []
+    for item in block.items:
+        content = [Paragraph(_markup(item.lines), BODY_STYLE)]
+        for child in item.children:
+            content += _list_flowables(child, width - indent)
+        flowables.append(Hanging([(0, _label(item.marker))], content, indent))
+    return flowables
+
+
+def _body(data, blocks=None):
+    width = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    if blocks is None:
+        blocks = markup.parse(data.body)
+    return body_flowables(blocks, width)
+
+
+# Layouts ---------------------------------------------------------------------
 
 def _numbered(items):
     items = [i for i in items if i]
@@ -433,10 +751,28 @@ def _nature(data):
     return ' / '.join(v for v in (data.urgency, data.confidentiality) if v)
 
 
+def _addressee_block(data, label='Yth.'):
+    addressees = _numbered(data.addressees)
+    if not addressees:
+        return []
+    lines = [label] + addressees if len(addressees) > 1 else [
+        f'{label} {addressees[0]}']
+    if data.addressee_place:
+        lines.append(data.addressee_place)
+    return [TextLines(lines), Spacer(0, LEADING)]
+
+
+def _dateline(data, layout):
+    date = format_date_id(data.date)
+    if layout in ISSUED:
+        return f'{ISSUED[layout]} {data.place}\npada tanggal {date}'
+    return f'{data.place}, {date}'
+
+
 def _story_letter(data):
-    dateline = f'{data.place}, {format_date_id(data.date)}'
+    "Surat dinas, surat undangan, surat pengantar..."
     story = [
-        TextLines([dateline], align='right'),
+        TextLines([_dateline(data, 'letter')], align='right'),
         Spacer(0, 4),
         FieldTable([
                 ('Nomor', data.number),
@@ -446,14 +782,8 @@ def _story_letter(data):
                 ]),
         Spacer(0, LEADING),
         ]
-    addressees = _numbered(data.addressees)
-    if addressees:
-        lines = ['Yth.'] + addressees if len(addressees) > 1 else [
-            f'Yth. {addressees[0]}']
-        if data.addressee_place:
-            lines.append(data.addressee_place)
-        story += [TextLines(lines), Spacer(0, LEADING)]
-    story += _paragraphs(data.body)
+    story += _addressee_block(data)
+    story += _body(data)
     story += _closing(data)
     story += _copies(data)
     return story
@@ -477,28 +807,112 @@ def _story_memo(data):
                 ]),
         _Rule(),
         ]
-    story += _paragraphs(data.body)
+    story += _body(data)
     story += _closing(data)
     return story
 
 
-def _story_titled(data, about=True):
+def _heading(title, number, about=''):
+    "Title, NOMOR and, when about, TENTANG and the subject, centred"
     story = []
-    if data.title:
+    if title:
         story.append(TextLines(
-                [data.title.upper()], align='center', bold=True,
+                [title.upper()], align='center', bold=True,
                 size=FONT_SIZE + 2))
-    story.append(TextLines([f'NOMOR {data.number}'], align='center'))
-    if about and data.subject:
+    story.append(TextLines([f'NOMOR {number}'], align='center'))
+    if about:
         story += [
             Spacer(0, LEADING / 2),
             TextLines(['TENTANG'], align='center'),
-            TextLines([data.subject.upper()], align='center'),
+            TextLines([about.upper()], align='center'),
             ]
     story.append(Spacer(0, LEADING))
-    story += _paragraphs(data.body)
-    story += _closing(
-        data, dateline=f'{data.place}, {format_date_id(data.date)}')
+    return story
+
+
+def _story_titled(data, layout, about=True):
+    "Laporan, berita acara, notulen (about) and surat keterangan"
+    story = _heading(data.title, data.number, about and data.subject)
+    story += _body(data)
+    story += _closing(data, dateline=_dateline(data, layout))
+    story += _copies(data)
+    return story
+
+
+def _insert_heading(blocks, label, before):
+    """blocks with the centred heading label (MEMUTUSKAN:) before the
+    first section among before, unless the drafter wrote it"""
+    labels = [b.label.lower() for b in blocks
+        if isinstance(b, markup.Section)]
+    if label.rstrip(':').lower() in labels:
+        return blocks
+    for index, block in enumerate(blocks):
+        if (isinstance(block, markup.Section)
+                and block.label.lower() in before):
+            return blocks[:index] + [
+                markup.Section(label.rstrip(':'), [])] + blocks[index:]
+    return blocks
+
+
+def _story_decree(data):
+    """Keputusan, instruksi: the issuing official in the title and above
+    the considerations (Menimbang, Mengingat), MEMUTUSKAN: before
+    Menetapkan"""
+    issuer = (data.sender or data.signer.position).upper()
+    title = f'{data.title} {issuer}'.strip()
+    story = _heading(title, data.number, data.subject)
+    story += [
+        TextLines([f'{issuer},'], align='center'),
+        Spacer(0, LEADING / 2),
+        ]
+    blocks = _insert_heading(
+        markup.parse(data.body), 'MEMUTUSKAN:', {'menetapkan'})
+    story += _body(data, blocks)
+    story += _closing(data, dateline=_dateline(data, 'decree'))
+    story += _copies(data)
+    return story
+
+
+def _story_order(data):
+    """Surat perintah, surat tugas: no TENTANG; Dasar, then the order
+    (MEMERINTAHKAN: or MENUGASKAN:), Kepada, Untuk, each a label with its
+    aligned text. Without a Kepada section, the addressees are the Kepada"""
+    story = _heading(data.title, data.number)
+    verb = ORDER_VERBS.get(data.letter_type, DEFAULT_ORDER_VERB)
+    blocks = markup.parse(data.body)
+    labels = {
+        b.label.lower() for b in blocks if isinstance(b, markup.Section)}
+    if 'kepada' not in labels and data.addressees:
+        kepada = markup.Section('Kepada', [markup.List([
+                        markup.Item(f'{n}.', [markup.inline(a)])
+                        for n, a in enumerate(data.addressees, 1)])
+                    if len(data.addressees) > 1
+                    else markup.Paragraph([markup.inline(
+                                data.addressees[0])])])
+        position = next((
+                i for i, b in enumerate(blocks)
+                if isinstance(b, markup.Section)
+                and b.label.lower() == 'untuk'), None)
+        if position is None:
+            # After Dasar and whatever follows it, before the closing text
+            position = next((
+                    i + 1 for i, b in reversed(list(enumerate(blocks)))
+                    if isinstance(b, markup.Section)), 0)
+        blocks = blocks[:position] + [kepada] + blocks[position:]
+    blocks = _insert_heading(blocks, verb, {'kepada'})
+    story += _body(data, blocks)
+    story += _closing(data, dateline=_dateline(data, 'order'))
+    story += _copies(data)
+    return story
+
+
+def _story_circular(data):
+    """Surat edaran, pengumuman: the addressees first (Yth.), then title,
+    NOMOR, TENTANG and the text, issued at the foot"""
+    story = _addressee_block(data)
+    story += _heading(data.title, data.number, data.subject)
+    story += _body(data)
+    story += _closing(data, dateline=_dateline(data, 'circular'))
     story += _copies(data)
     return story
 
@@ -518,9 +932,7 @@ def _copies(data):
         return []
     return [
         Spacer(0, LEADING / 2),
-        TextLines(['Tembusan:'] + [
-                f'{n}. {c}' for n, c in enumerate(copies, 1)],
-            size=FONT_SIZE - 1)]
+        TextLines(['Tembusan:'] + _numbered(copies), size=FONT_SIZE - 1)]
 
 
 class _Rule(Flowable):
@@ -536,23 +948,34 @@ class _Rule(Flowable):
         self.canv.line(0, self.height / 2, self.width, self.height / 2)
 
 
+STORIES = {
+    'letter': _story_letter,
+    'memo': _story_memo,
+    'decree': _story_decree,
+    'order': _story_order,
+    'circular': _story_circular,
+    'titled': lambda data: _story_titled(data, 'titled'),
+    'statement': lambda data: _story_titled(data, 'statement', about=False),
+    }
+
+
 def render_letter(data, compress=True):
     """The letter as PDF bytes.
 
     compress=False writes uncompressed content streams (for tests)."""
     layout = LAYOUT_ALIASES.get(data.layout, data.layout)
-    if layout == 'memo':
-        story = _story_memo(data)
-    elif layout == 'titled':
-        story = _story_titled(data)
-    elif layout == 'statement':
-        story = _story_titled(data, about=False)
-    else:
-        story = _story_letter(data)
+    story = STORIES.get(layout, _story_letter)(data)
 
+    if not data.letterhead.logo:
+        # Tata Naskah Dinas puts the lambang daerah in the kop; a letter
+        # without it is still signed rather than blocked
+        logger.warning(
+            "letter %s rendered without lambang: %s has no logo",
+            data.number, data.letterhead.name)
     width = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
     head_height = _letterhead_height(data.letterhead)
-    bottom = MARGIN_BOTTOM + FOOTER_HEIGHT
+    footer = _footer_lines(data.footer)
+    bottom = MARGIN_BOTTOM + _footer_height(footer)
     first = Frame(
         MARGIN_LEFT, bottom, width,
         PAGE_HEIGHT - MARGIN_TOP - head_height - 0.5 * cm - bottom,
@@ -565,18 +988,24 @@ def render_letter(data, compress=True):
         id='later')
 
     def first_page(canvas, document):
+        # Under the text, which stays readable through it
+        if data.draft:
+            _draw_watermark(canvas)
         _draw_letterhead(canvas, data.letterhead, head_height)
 
     def later_page(canvas, document):
+        if data.draft:
+            _draw_watermark(canvas)
         canvas.setFont(FONT, FONT_SIZE - 1)
         canvas.drawCentredString(
             PAGE_WIDTH / 2, PAGE_HEIGHT - MARGIN_TOP + 0.8 * cm,
             f'- {canvas.getPageNumber()} -')
 
     def page_end(canvas, document):
-        if getattr(canvas, '_esurat_last_page', False):
-            _draw_footer(canvas, data.verify_url)
-            canvas._esurat_last_page = False
+        # On every page: a page taken out of the letter still says how it
+        # was signed and where to check it
+        if footer:
+            _draw_footer(canvas, footer)
 
     output = io.BytesIO()
     document = BaseDocTemplate(
@@ -591,5 +1020,5 @@ def render_letter(data, compress=True):
             PageTemplate('later', [later], onPage=later_page,
                 onPageEnd=page_end),
             ])
-    document.build(story + [_LastPage()])
+    document.build(story)
     return output.getvalue()

@@ -4,12 +4,18 @@ import datetime
 import hashlib
 import secrets
 
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from trytond import config
+from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.modules.esurat_base.access import ClientWriteMixin
+from trytond.modules.esurat_base.filestore import FilestoreMixin
 from trytond.modules.esurat_base.letter import ContentChar
 from trytond.pool import Pool
 from trytond.transaction import Transaction
-from trytond.url import http_base
+from trytond.url import HOSTNAME, ROOT_PATH
 
 from . import pades, render
 from .content import EXPORT_HIDDEN, RestrictedContentMixin
@@ -19,8 +25,23 @@ from .content import EXPORT_HIDDEN, RestrictedContentMixin
 TOKEN_BYTES = 24
 
 
+def public_url():
+    """The address citizens reach e-Surat at: [esurat] public_url, else
+    [web] hostname.
+
+    Never the host of the current request: a letter signed from
+    localhost:8103 would carry that address for ever."""
+    url = config.get('esurat', 'public_url', default='')
+    if not url:
+        secure = (config.get('ssl', 'certificate')
+            or config.get('ssl', 'privatekey'))
+        url = f'http{"s" if secure else ""}://{HOSTNAME}{ROOT_PATH or ""}'
+    return url.rstrip('/')
+
+
 class Signature(
-        RestrictedContentMixin, ClientWriteMixin, ModelSQL, ModelView):
+        FilestoreMixin, RestrictedContentMixin, ClientWriteMixin, ModelSQL,
+        ModelView):
     """What was signed, by whom, as what and when, with the signed PDF, its
     SHA-256 and the unguessable token of its public verification page."""
     __name__ = 'esurat.signature'
@@ -93,9 +114,13 @@ class Signature(
         return f'{self.number} ({self.signer_name})'
 
     @staticmethod
-    def url_for(token):
-        database = Transaction().database.name
-        return f'{http_base().rstrip("/")}/{database}/verify/{token}'
+    def lookup_url():
+        "The public page that finds a letter by its number and date"
+        return f'{public_url()}/{Transaction().database.name}/verify'
+
+    @classmethod
+    def url_for(cls, token):
+        return f'{cls.lookup_url()}/{token}'
 
     def get_certificate_serial(self, name):
         # Function getters run without access checks
@@ -105,13 +130,34 @@ class Signature(
         return self.url_for(self.token)
 
     @classmethod
+    def complete_data(cls, data, token):
+        """Add to data what the installation decides: the verification
+        address, the electronic-signature statement and the addressee
+        closing (configuration)"""
+        pool = Pool()
+        Configuration = pool.get('esurat.configuration')
+        configuration = Configuration(1)
+        data.verify_url = cls.url_for(token)
+        with Transaction().set_context(language='id'):
+            data.footer = gettext(
+                'esurat_signing.msg_signature_statement',
+                issuer=configuration.signature_issuer,
+                legal_basis=configuration.signature_legal_basis,
+                url=cls.lookup_url())
+        # The outgoing letter gives an external addressee's own town; any
+        # other letter gets the installation's closing
+        if data.addressee_place == render.DEFAULT_ADDRESSEE_PLACE:
+            data.addressee_place = configuration.get_addressee_closing(
+                data.place)
+
+    @classmethod
     def sign_document(cls, data, signer, values):
-        """Render data (a render.LetterData without its verify_url), sign
-        it with signer and store the signature with values.
+        """Render data (a render.LetterData without its verify_url and
+        footer), sign it with signer and store the signature with values.
 
         Nothing is stored when rendering or signing fails."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        data.verify_url = cls.url_for(token)
+        cls.complete_data(data, token)
         pdf = signer.sign(
             render.render_letter(data), reason=data.subject[:120],
             location=data.place or None, name=values.get('signer_name'))
@@ -133,6 +179,80 @@ class Signature(
             return None
         signatures = cls.search([('token', '=', token)], limit=1)
         return signatures[0] if signatures else None
+
+    @classmethod
+    def lookup(cls, number, date):
+        """The signature of the letter numbered number on date, or None:
+        exact matches only, so that nothing is learnt from near misses"""
+        if not number or not date or len(number) > 200:
+            return None
+        signatures = cls.search([
+                ('number', '=', number),
+                ('date', '=', date),
+                ], limit=2)
+        # Numbers are unique per unit and year: two answers would be
+        # ambiguous, and an answer must designate one letter
+        return signatures[0] if len(signatures) == 1 else None
+
+    # What the public verification page shows ------------------------------
+
+    @property
+    def agency(self):
+        "The agency that issued the letter"
+        return self.outgoing.unit
+
+    @property
+    def government(self):
+        "The government of the letterhead (PEMERINTAH KABUPATEN ...)"
+        unit = self.agency
+        while unit:
+            if unit.letterhead_title:
+                return unit.letterhead_title
+            unit = unit.parent
+        return ''
+
+    @property
+    def letter_type(self):
+        return self.outgoing.letter_type.name
+
+    @property
+    def addressees(self):
+        "The addressees as the letter names them"
+        outgoing = self.outgoing
+        if outgoing.addressee_text:
+            return outgoing.addressee_text.splitlines()
+        return [
+            r.printed_name for r in outgoing.recipients if not r.is_copy]
+
+    @property
+    def copies(self):
+        return [r.printed_name for r in self.outgoing.recipients if r.is_copy]
+
+    @property
+    def certificate_issuer(self):
+        "The name of the authority that issued the signer's certificate"
+        if not self.certificate or not self.certificate.certificate:
+            return ''
+        issuer = x509.load_pem_x509_certificate(
+            self.certificate.certificate.encode()).issuer
+        names = issuer.get_attributes_for_oid(NameOID.COMMON_NAME)
+        return names[0].value if names else issuer.rfc4514_string()
+
+    @property
+    def certificate_valid_at_signing(self):
+        """Whether the certificate was in force and not revoked at signing.
+
+        Signing refuses a revoked certificate: a revocation stamped the
+        second of the signature came after it."""
+        certificate = self.certificate
+        if not certificate:
+            return False
+        signed_at = self.signed_at
+        return bool(
+            certificate.state == 'valid' or (
+                certificate.revoked_at
+                and certificate.revoked_at >= signed_at)
+            ) and certificate.not_before <= signed_at <= certificate.not_after
 
     def matches(self, data):
         "Whether data is byte for byte the signed PDF"

@@ -5,18 +5,23 @@ import hashlib
 import html
 import re
 import secrets
+import threading
+import unittest
 import zipfile
 from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 from types import SimpleNamespace
 
+from PIL import Image
 from reportlab.pdfgen import canvas
+from sql import Null
 from werkzeug.exceptions import Forbidden
 
-from trytond import config
+from trytond import backend, config
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.model.modelview import AccessButtonError
 from trytond.modules.esurat_base.exceptions import FieldReadonlyError
 from trytond.modules.esurat_base.tests.policy import PolicyTestMixin
 from trytond.modules.esurat_base.tests.tools import (
@@ -29,14 +34,29 @@ from trytond.tests.test_tryton import (
     DB_NAME, Client, ModuleTestCase, TestCase, activate_module, drop_db,
     with_transaction)
 from trytond.transaction import Transaction
+from trytond.worker import run_task
 from trytond.wsgi import app
 
 from .. import pades, routes
+from ..configuration import DEFAULT_SIGNATURE_ISSUER
 from .tools import (
     PASSPHRASE, OutgoingFlow, SigningTestMixin, configure_signing,
-    create_signing_org)
+    create_signing_org, page_texts, qr_codes)
 
 TODAY = datetime.date.today()
+PUBLIC_URL = 'https://surat.sukamaju.go.id'
+
+
+@contextmanager
+def public_url(url):
+    "[esurat] public_url set to url for the block"
+    previous = config.get('esurat', 'public_url', default='')
+    config.set('esurat', 'public_url', url)
+    try:
+        yield
+    finally:
+        # Empty is unset
+        config.set('esurat', 'public_url', previous)
 
 
 class EsuratSigningTestCase(
@@ -190,6 +210,71 @@ class EsuratSigningTestCase(
         # The next letter takes the next number
         second = self.signed(org)
         self.assertEqual(second.number, f'500.12/2/500.12/{TODAY.year}')
+
+    @with_transaction()
+    def test_signed_statement_on_every_page(self):
+        """Every page of the signed PDF states the certificate's issuer, the
+        legal basis and where to check it, all as configured; the QR code
+        and the statement name the public address, never the host the
+        signer's browser used"""
+        pool = Pool()
+        Configuration = pool.get('esurat.configuration')
+        configuration = Configuration(1)
+        # The development CA does not pass itself off as BSrE
+        self.assertEqual(
+            configuration.signature_issuer, DEFAULT_SIGNATURE_ISSUER)
+        self.assertIn("bukan BSrE", DEFAULT_SIGNATURE_ISSUER)
+        self.assertIn("Pasal 5 ayat (1)", configuration.signature_legal_basis)
+        configuration.signature_issuer = "Balai Sertifikasi Uji"
+        configuration.signature_legal_basis = "Dasar hukum uji."
+        configuration.addressee_closing = "di {city}"
+        configuration.save()
+        load_indonesian()
+        org = create_signing_org()
+        paragraph = (
+            "Sehubungan dengan pelaksanaan program kerja tahun berjalan, "
+            "kami mohon Saudara menyampaikan laporan kegiatan tepat waktu. ")
+        request = {'http_host': 'localhost:8103', 'is_secure': False}
+        with public_url(PUBLIC_URL + '/'), \
+                Transaction().set_context(_request=request):
+            outgoing = self.signed(
+                org, body='\n\n'.join([paragraph * 3] * 12), recipients=[{
+                        'kind': 'external', 'name': "Direktur PT Uji"}])
+            signature = outgoing.signature
+            verify_url = signature.verify_url
+        lookup = f'{PUBLIC_URL}/{DB_NAME}/verify'
+        self.assertEqual(verify_url, f'{lookup}/{signature.token}')
+        pdf = bytes(signature.pdf)
+        pages = page_texts(pdf)
+        self.assertGreaterEqual(len(pages), 2)
+        statement = (
+            "Dokumen ini ditandatangani secara elektronik menggunakan "
+            "sertifikat elektronik yang diterbitkan oleh Balai Sertifikasi "
+            "Uji. Dasar hukum uji. Keaslian dokumen dapat diperiksa dengan "
+            f"memindai kode QR atau di {lookup} dengan nomor dan tanggal "
+            "surat.")
+        for number, page in enumerate(pages, 1):
+            with self.subTest(page=number):
+                self.assertTrue(page.endswith(statement), page[-300:])
+                self.assertNotIn('localhost', page)
+        self.assertIn("Direktur PT Uji di Sukamaju", pages[0])
+        # The signature block, with its QR code, is on the last page
+        self.assertEqual(qr_codes(pdf, page=len(pages) - 1), [verify_url])
+
+        # The certificate's status at signing, as the verification page
+        # shows it: a later revocation does not undo a signature
+        certificate = signature.certificate
+        self.assertEqual(
+            signature.certificate_issuer, "e-Surat Development CA")
+        self.assertTrue(signature.certificate_valid_at_signing)
+        Certificate = pool.get('esurat.signing.certificate')
+        Certificate.revoke([certificate])
+        self.assertTrue(signature.certificate_valid_at_signing)
+        Certificate.write([certificate], {
+                'revoked_at': signature.signed_at - datetime.timedelta(
+                    seconds=1)})
+        self.assertFalse(signature.__class__(
+                signature.id).certificate_valid_at_signing)
 
     @with_transaction()
     def test_sign_refused(self):
@@ -606,6 +691,74 @@ class EsuratSigningTestCase(
                 print_(draft)
 
     @with_transaction()
+    def test_draft_preview(self):
+        """The draft as it will print, in its type's layout, KONSEP on every
+        page, a placeholder number and no QR code, for the drafter, the
+        approvers and the signer; never for another agency, whatever action
+        the client names, nor of a rahasia draft to someone not on it"""
+        pool = Pool()
+        Report = pool.get('esurat.outgoing.preview', type='report')
+        ActionReport = pool.get('ir.action.report')
+        Keyword = pool.get('ir.action.keyword')
+        load_indonesian()
+        org = create_signing_org()
+        body = (
+            "Dasar:\n1. Peraturan Bupati Uji Nomor 1 Tahun 2026.\n\n"
+            "Untuk:\n1. melaksanakan pendataan.\n\n"
+            + "\n\n".join(["Paragraf penjelasan yang panjang. " * 12] * 8))
+        outgoing = self.draft(
+            org, letter_type=reference('letter_type_surat_perintah'),
+            body=body,
+            recipients=[{'kind': 'internal', 'position': org.p_kasi}])
+        self.submit(org, outgoing)
+        secret = self.draft(
+            org, confidentiality=reference('confidentiality_secret'),
+            subject="Pengadaan rahasia")
+        action, = ActionReport.search([
+                ('report_name', '=', 'esurat.outgoing.preview')])
+        letter_action, = ActionReport.search([
+                ('report_name', '=', 'esurat.outgoing.letter')])
+
+        def preview(record, **data):
+            return Report.execute([record.id], {
+                    'model': 'esurat.outgoing', 'id': record.id,
+                    'ids': [record.id], 'action_id': action.id, **data})
+        for user in [org.u_staff, org.u_kasi, org.u_kadis]:
+            with self.subTest(user=user.login), as_user(user):
+                self.assertIn(action.id, [a['id'] for a in Keyword.get_keyword(
+                            'form_print', ('esurat.outgoing', outgoing.id))])
+                oext, content, _, name = preview(outgoing)
+                self.assertEqual(oext, 'pdf')
+                self.assertEqual(
+                    name, "KONSEP-Undangan sosialisasi tanda tangan "
+                    "elektronik")
+                pages = page_texts(content)
+                self.assertGreaterEqual(len(pages), 2)
+                for page in pages:
+                    self.assertIn("KONSEP", page)
+                self.assertEqual(qr_codes(content, page=len(pages) - 1), [])
+        first = pages[0]
+        self.assertIn(f"NOMOR 500.12/.../500.12/{TODAY.year}", first)
+        self.assertNotIn("TENTANG", first)
+        # Surat perintah: Dasar, the order, Kepada (the recipient), Untuk
+        self.assertRegex(
+            first, r"Dasar : 1\. Peraturan .* MEMERINTAHKAN: "
+            r"Kepada : Kepala Seksi Layanan Untuk : 1\. melaksanakan")
+        self.assertIn("KEPALA DINAS", pages[-1])
+        self.assertNotIn("Ditandatangani secara elektronik", pages[-1])
+        with as_user(org.u_staff):
+            preview(secret)
+        # Another agency is refused, also naming another action or model
+        for user in [org.u_kadinkes, org.u_op_dinkes]:
+            for data in [{}, {'action_id': letter_action.id},
+                    {'model': 'esurat.letter.type'}]:
+                with self.subTest(user=user.login, data=data), \
+                        as_user(user), self.assertRaises(AccessError):
+                    preview(outgoing, **data)
+        with as_user(org.u_kabid), self.assertRaises(AccessError):
+            preview(secret)
+
+    @with_transaction()
     def test_delivery_in_indonesian(self):
         """The email to an outside recipient and the thread entry, both
         written by queued tasks, are in Indonesian"""
@@ -630,6 +783,78 @@ class EsuratSigningTestCase(
             f"dengan nomor {outgoing.number}.",
             [m.content for m in ChatMessage.search([
                         ('channel.resource', '=', str(outgoing))])])
+
+    @with_transaction()
+    def test_stalled_delivery_retried_by_admin(self):
+        """A delivery whose task died is listed for the super administrator,
+        who alone queues it again; run twice, it delivers once"""
+        pool = Pool()
+        Recipient = pool.get('esurat.outgoing.recipient')
+        Outgoing = pool.get('esurat.outgoing')
+        Letter = pool.get('esurat.letter')
+        org = create_signing_org()
+        outgoing = self.signed(org, recipients=[
+                {'kind': 'internal', 'position': org.p_kadinkes.id}])
+        # The process died after the commit
+        Transaction().tasks.clear()
+        admin = org.u_superadmin
+        stalled = [('outgoing.state', '=', 'signed'),
+            ('delivery_state', '=', 'pending')]
+        with as_user(admin):
+            recipient, = Recipient.search(stalled)
+        for user in [org.u_kadis, org.u_operator]:
+            with as_user(user), self.assertRaises(AccessButtonError):
+                Recipient.retry_delivery([Recipient(recipient.id)])
+        self.assertEqual(Transaction().tasks, [])
+        with as_user(admin):
+            Recipient.retry_delivery([Recipient(recipient.id)])
+        # Only queued: the request does not deliver
+        self.assertEqual(Recipient(recipient.id).delivery_state, 'pending')
+        task, = Transaction().tasks
+        run_queue()
+        Transaction().tasks.append(task)
+        run_queue()
+        Outgoing.deliver([Outgoing(outgoing.id)])
+        self.assertEqual(Recipient(recipient.id).delivery_state, 'delivered')
+        self.assertEqual(
+            len(Letter.search([('origin', '=', outgoing.id)])), 1)
+        with as_user(admin):
+            self.assertEqual(Recipient.search(stalled), [])
+
+        # The cron (as root) delivers a letter left pending past the grace
+        # period into the addressee's inbox
+        Signature = pool.get('esurat.signature')
+        Disposition = pool.get('esurat.disposition')
+        late = self.signed(org, recipients=[
+                {'kind': 'internal', 'position': org.p_kadinkes.id}])
+        Transaction().tasks.clear()
+        signature = Signature.__table__()
+        Transaction().connection.cursor().execute(*signature.update(
+                [signature.signed_at],
+                [datetime.datetime.now() - datetime.timedelta(hours=1)],
+                where=signature.id == late.signature.id))
+        Outgoing.deliver_stalled()
+        run_queue()
+        letter, = Letter.search([('origin', '=', late.id)])
+        with as_user(org.u_kadinkes):
+            inbox = Disposition.search([('mine', '=', True)])
+            self.assertIn(letter, [d.letter for d in inbox])
+
+        # A delivery that failed with a user error is the administrator's:
+        # the cron does not try it again
+        Error = pool.get('ir.error')
+        failing = self.signed(org, recipients=[
+                {'kind': 'internal', 'position': org.p_kadinkes.id}])
+        task, = [t for t in pool.get('ir.queue').browse(Transaction().tasks)
+            if t.data['method'] == 'deliver']
+        Transaction().tasks.clear()
+        Error.create([{'origin': str(task), 'message': "Gagal"}])
+        Transaction().connection.cursor().execute(*signature.update(
+                [signature.signed_at],
+                [datetime.datetime.now() - datetime.timedelta(hours=1)],
+                where=signature.id == failing.signature.id))
+        Outgoing.deliver_stalled()
+        self.assertEqual(Transaction().tasks, [])
 
     # Hostile clients (issue 9) ------------------------------------------
 
@@ -1200,6 +1425,175 @@ class EsuratSigningBaseOnlyTestCase(SigningTestMixin, ModuleTestCase):
         self.assertEqual(message['To'], 'surat@telkom.example')
 
 
+class DeliveryRepairTestCase(unittest.TestCase):
+    """Deliveries of committed signings whose task never ran or died with
+    its worker, repaired by the crons, each once"""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        configure_signing()
+        drop_db()
+        cls.addClassCleanup(drop_db)
+        activate_module(['esurat_signing'])
+        cls.org = run_committed(DB_NAME, create_signing_org)
+
+    def setUp(self):
+        super().setUp()
+        email_uri = config.get('email', 'uri')
+        self.addCleanup(config.set, 'email', 'uri', email_uri)
+
+    def org_records(self):
+        "The organisation's records, read in the current transaction"
+        return SimpleNamespace(**{
+                n: r.__class__(r.id) for n, r in vars(self.org).items()})
+
+    @staticmethod
+    def committed(func):
+        "Commit func, then run every task it queued, and theirs, as cron"
+        result = run_committed(DB_NAME, func)
+        tasks = Transaction().tasks
+        while tasks:
+            run_task(DB_NAME, tasks.pop())
+        return result
+
+    def sign_and_crash(self, started=False, age=datetime.timedelta(hours=1)):
+        """Commit a signed letter to an internal and an emailed recipient
+        signed age ago, whose tasks were never run (started by a worker
+        that died if started); its id and its tasks' ids"""
+        def sign():
+            org = self.org_records()
+            outgoing = OutgoingFlow().signed(org, recipients=[
+                    {'kind': 'internal', 'position': org.p_kadinkes.id},
+                    {'kind': 'external', 'name': "PT Telekomunikasi",
+                        'email': 'surat@telkom.example'}])
+            # What this transaction queued (the thread's list also has the
+            # tasks of its attempts restarted to take locks)
+            tasks = [t.id for t in Pool().get('ir.queue').search(
+                    [('id', 'in', list(set(Transaction().tasks)))])]
+            Transaction().tasks.clear()
+            self.backdate(outgoing, tasks, started, age)
+            return outgoing.id, tasks
+        return self.committed(sign)
+
+    @staticmethod
+    def backdate(outgoing, tasks, started, age):
+        pool = Pool()
+        Queue = pool.get('ir.queue')
+        Signature = pool.get('esurat.signature')
+        cursor = Transaction().connection.cursor()
+        then = datetime.datetime.now() - age
+        signature, queue = Signature.__table__(), Queue.__table__()
+        cursor.execute(*signature.update(
+                [signature.signed_at], [then],
+                where=signature.id == outgoing.signature.id))
+        cursor.execute(*queue.update(
+                [queue.enqueued_at, queue.dequeued_at],
+                [then, then if started else Null],
+                where=queue.id.in_(tasks)))
+
+    def deliveries(self, outgoing_id, tasks):
+        """(delivery states, incoming letters, mails) of the letter, and how
+        many of tasks are unfinished"""
+        def read():
+            pool = Pool()
+            Outgoing = pool.get('esurat.outgoing')
+            Letter = pool.get('esurat.letter')
+            Mail = pool.get('esurat.mail')
+            Queue = pool.get('ir.queue')
+            outgoing = Outgoing(outgoing_id)
+            return (
+                [r.delivery_state for r in outgoing.recipients],
+                len(Letter.search([('origin', '=', outgoing.id)])),
+                [m.state for m in Mail.search(
+                        [('resource', '=', str(outgoing))])],
+                len(Queue.search([
+                            ('id', 'in', tasks),
+                            ('finished_at', '=', None)])))
+        return self.committed(read)
+
+    @staticmethod
+    def cron(name):
+        def run():
+            model, method = name.split('|')
+            getattr(Pool().get(model), method)()
+        return run
+
+    def test_delivered_once_after_a_crash(self):
+        """kill -9 right after the signing commits (its task never ran) or
+        of the worker in the middle of the delivery (its task started): the
+        crons deliver the letter and its email once; their next runs change
+        nothing"""
+        for started in [False, True]:
+            with self.subTest(started=started), SMTPServer() as server:
+                config.set('email', 'uri', server.uri)
+                outgoing_id, tasks = self.sign_and_crash(started)
+                self.assertEqual(
+                    self.deliveries(outgoing_id, tasks),
+                    (['pending', 'pending'], 0, [], len(tasks)))
+                for _ in range(2):
+                    for cron in [
+                            'esurat.outgoing|deliver_stalled',
+                            'ir.queue|resume_stalled',
+                            'esurat.mail|send_pending']:
+                        self.committed(self.cron(cron))
+                    self.assertEqual(
+                        self.deliveries(outgoing_id, tasks),
+                        (['delivered', 'emailed'], 1, ['sent'], 0))
+                self.assertEqual(
+                    [m['To'] for m in server.messages],
+                    ['surat@telkom.example'])
+
+    def test_young_delivery_left_to_its_task(self):
+        "Within the grace period the cron leaves the delivery to its task"
+        outgoing_id, tasks = self.sign_and_crash(
+            age=datetime.timedelta(minutes=1))
+        self.committed(self.cron('esurat.outgoing|deliver_stalled'))
+        self.committed(self.cron('ir.queue|resume_stalled'))
+        self.assertEqual(self.deliveries(outgoing_id, tasks),
+            (['pending', 'pending'], 0, [], len(tasks)))
+
+    @unittest.skipUnless(
+        backend.name == 'postgresql',
+        "the threads of a SQLite test have each their own memory database")
+    def test_concurrent_deliveries_deliver_once(self):
+        """The task of the signing, the repair cron and a retry deliver the
+        same letter at once: one incoming letter, one email"""
+        outgoing_id, tasks = self.sign_and_crash()
+        # As in the shipped configuration: who finds the recipients locked
+        # waits for them through Tryton's restarts (see the README)
+        retry = config.get('database', 'retry')
+        config.set('database', 'retry', '40')
+        self.addCleanup(config.set, 'database', 'retry', retry)
+        barrier = threading.Barrier(3)
+        errors = []
+
+        def deliver():
+            pool = Pool()
+            Outgoing = pool.get('esurat.outgoing')
+            Outgoing.deliver([Outgoing(outgoing_id)])
+
+        def deliverer():
+            try:
+                barrier.wait(timeout=30)
+                self.committed(deliver)
+            except Exception as error:
+                errors.append(error)
+        with SMTPServer() as server:
+            config.set('email', 'uri', server.uri)
+            threads = [threading.Thread(target=deliverer) for _ in range(3)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+        self.assertEqual(errors, [])
+        states, letters, mails, _ = self.deliveries(outgoing_id, tasks)
+        self.assertEqual((states, letters, mails),
+            (['delivered', 'emailed'], 1, ['sent']))
+        self.assertEqual(
+            [m['To'] for m in server.messages], ['surat@telkom.example'])
+
+
 class VerificationPageTestCase(TestCase):
     """The public verification page as a citizen's browser gets it, through
     trytond's WSGI application"""
@@ -1222,11 +1616,20 @@ class VerificationPageTestCase(TestCase):
         flow = OutgoingFlow()
         load_indonesian()
         org = create_signing_org()
-        cls.letter = cls._page_of(flow.signed(org))
+        logo = BytesIO()
+        Image.new('RGB', (300, 300), (200, 30, 30)).save(logo, 'PNG')
+        org.kominfo.logo = logo.getvalue()
+        org.kominfo.save()
+        recipients = [
+            {'kind': 'external', 'name': "Direktur RSUD Sukamaju"},
+            {'kind': 'external', 'name': "Inspektur Daerah",
+                'is_copy': True},
+            ]
+        cls.letter = cls._page_of(flow.signed(org, recipients=recipients))
         cls.other = cls._page_of(flow.signed(org))
         cls.secret = cls._page_of(flow.signed(
                 org, confidentiality=reference('confidentiality_secret'),
-                subject="Pengadaan rahasia"))
+                subject="Pengadaan rahasia", recipients=recipients))
         cancelled = flow.signed(org)
         with as_user(org.u_kadis):
             Outgoing.cancel_with([cancelled], "Salah alamat")
@@ -1238,8 +1641,9 @@ class VerificationPageTestCase(TestCase):
         signature = outgoing.signature
         return SimpleNamespace(
             token=signature.token, number=signature.number,
-            subject=signature.subject, position=signature.signer_title,
-            sha256=signature.sha256, pdf=bytes(signature.pdf))
+            date=signature.date, subject=signature.subject,
+            position=signature.signer_title, sha256=signature.sha256,
+            pdf=bytes(signature.pdf), file_name=signature.file_name)
 
     def setUp(self):
         super().setUp()
@@ -1250,6 +1654,13 @@ class VerificationPageTestCase(TestCase):
 
     def get(self, token, **kwargs):
         return self.client.get(f'/{DB_NAME}/verify/{token}', **kwargs)
+
+    def download(self, token):
+        return self.client.get(f'/{DB_NAME}/verify/{token}/pdf')
+
+    def lookup(self, number, date):
+        return self.client.get(f'/{DB_NAME}/verify', query_string={
+                'nomor': number, 'tanggal': date})
 
     def upload(self, token, data, **kwargs):
         return self.client.post(f'/{DB_NAME}/verify/{token}', data={
@@ -1299,12 +1710,60 @@ class VerificationPageTestCase(TestCase):
             self.read(page, 'sha256'), (None, self.letter.sha256))
         self.assertIn("Periksa salinan: pilih berkas PDF", page)
         self.assertIsNone(self.read(page, 'check-same'))
+        # Who issued it, to whom, and with which certificate
+        self.assertEqual(self.read(page, 'issuer'), ('issuer',
+                "Diterbitkan oleh PEMERINTAH KABUPATEN UJI "
+                "Dinas Komunikasi dan Informatika"))
+        self.assertIn('<img src="data:image/jpeg;base64,', page)
+        self.assertEqual(
+            self.read(page, 'letter-type'), (None, "Surat Dinas"))
+        self.assertEqual(
+            self.read(page, 'addressees'), (None, "Direktur RSUD Sukamaju"))
+        self.assertEqual(self.read(page, 'copies'), (None, "Inspektur Daerah"))
+        self.assertEqual(self.read(page, 'certificate'), (None,
+                "e-Surat Development CA berlaku pada saat penandatanganan"))
+        # The verdict comes first, the hash is folded away
+        self.assertLess(page.index('id="status"'), page.index('id="issuer"'))
+        self.assertEqual(page.count('class="status'), 1)
+        self.assertLess(page.index('<details id="technical">'),
+            page.index(self.letter.sha256))
+        # The file button speaks Indonesian
+        self.assertIn(
+            '<label for="document" class="button pick">'
+            '<span class="none">Pilih berkas PDF</span>', page)
+        self.assertIn(
+            f'<a class="button" id="download" href="{self.letter.token}/pdf"',
+            page)
+        self.assertIn('<a href="../verify" id="lookup-link">', page)
+
+    def test_download(self):
+        "The signed original, byte for byte; never of rahasia or cancelled"
+        response = self.download(self.letter.token)
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertEqual(response.headers['Content-Type'], 'application/pdf')
+        self.assertEqual(response.headers['Content-Disposition'],
+            f'attachment; filename="{self.letter.file_name}"')
+        self.assertEqual(response.headers['X-Content-Type-Options'],
+            'nosniff')
+        self.assertEqual(response.get_data(), self.letter.pdf)
+        unknown = self.page(
+            self.download(secrets.token_urlsafe(24)), HTTPStatus.NOT_FOUND)
+        for withheld in [self.secret, self.cancelled]:
+            with self.subTest(number=withheld.number):
+                self.assertEqual(self.page(
+                        self.download(withheld.token), HTTPStatus.NOT_FOUND),
+                    unknown)
+                self.assertNotIn(
+                    'id="download"', self.page(self.get(withheld.token)))
 
     def test_rahasia_subject_withheld(self):
+        "Neither subject, type nor recipients of a rahasia letter"
         page = self.page(self.get(self.secret.token))
         self.assertEqual(self.read(page, 'subject'),
             (None, "Dirahasiakan: surat bersifat rahasia"))
-        self.assertNotIn("Pengadaan", page)
+        for text in ["Pengadaan", "Direktur RSUD", "Inspektur",
+                'id="letter-type"', "Surat Dinas", 'id="download"']:
+            self.assertNotIn(text, page)
         self.assertEqual(
             self.read(page, 'number'), (None, self.secret.number))
 
@@ -1351,6 +1810,10 @@ class VerificationPageTestCase(TestCase):
         cls_, text = self.read(page, 'check-same')
         self.assertEqual(cls_, 'status bad')
         self.assertTrue(text.startswith("Berkas ini BUKAN dokumen asli"))
+        # The red verdict replaces the green banner, first on the page
+        self.assertNotIn("ASLI:", page)
+        first = re.search(r'<p class="(status[^"]*)" id="([^"]*)">', page)
+        self.assertEqual(first.groups(), ('status bad', 'check-same'))
         self.assertEqual(self.read(page, 'check-signature'), ('status bad',
                 "Tanda tangan elektroniknya TIDAK sah: berkas diubah setelah "
                 "ditandatangani atau tidak ditandatangani melalui e-Surat."))
@@ -1404,6 +1867,53 @@ class VerificationPageTestCase(TestCase):
                 self.assertIn(f'<p class="status warn">{text}</p>', page)
                 self.assertIsNone(self.read(page, 'check-same'))
 
+    def test_lookup(self):
+        """A letter is found by its exact number and date, without its
+        original or token; of a rahasia letter only the verdict"""
+        form = self.page(self.client.get(f'/{DB_NAME}/verify'))
+        self.assertIn('<form method="get" id="lookup">', form)
+        self.assertIsNone(self.read(form, 'status'))
+        date = self.letter.date.isoformat()
+        page = self.page(self.lookup(self.letter.number, date))
+        self.assertEqual(self.read(page, 'status')[0], 'status ok')
+        self.assertEqual(
+            self.read(page, 'subject'), (None, self.letter.subject))
+        self.assertEqual(
+            self.read(page, 'addressees'), (None, "Direktur RSUD Sukamaju"))
+        for text in [self.letter.token, 'id="download"', 'id="upload"',
+                self.letter.sha256]:
+            self.assertNotIn(text, page)
+
+        other_day = (self.letter.date - datetime.timedelta(days=1))
+        misses = []
+        for number, date_ in [
+                (self.letter.number, other_day.isoformat()),
+                (self.letter.number[:-1], date),
+                (self.letter.number + '1', date),
+                (self.letter.number.lower() + ' ', 'kemarin'),
+                ('', date)]:
+            with self.subTest(number=number, date=date_):
+                miss = self.page(
+                    self.lookup(number, date_), HTTPStatus.NOT_FOUND)
+                self.assertEqual(self.read(miss, 'status'), ('status bad',
+                        "TIDAK DITEMUKAN: tidak ada surat yang "
+                        "ditandatangani melalui e-Surat dengan nomor dan "
+                        "tanggal ini."))
+                for text in [self.letter.subject, "Kadis Kominfo",
+                        "Dinas Komunikasi", "Direktur RSUD"]:
+                    self.assertNotIn(text, miss)
+                misses.append(miss.split('<form')[0])
+        self.assertEqual(len(set(misses)), 1)
+
+        secret = self.page(self.lookup(self.secret.number, date))
+        self.assertEqual(self.read(secret, 'status'), ('status ok',
+                "ASLI: dokumen ini ditandatangani secara elektronik melalui "
+                "e-Surat."))
+        for text in ["Pengadaan", "Kadis Kominfo", self.secret.position,
+                "Dinas Komunikasi", "Direktur RSUD", "Dirahasiakan",
+                self.secret.token]:
+            self.assertNotIn(text, secret)
+
     def test_rate_limit(self):
         "An address checking too often is told to wait, and sees nothing"
         for _ in range(routes.LIMITER.limit):
@@ -1411,6 +1921,8 @@ class VerificationPageTestCase(TestCase):
         for response in [
                 self.get(self.letter.token),
                 self.get(secrets.token_urlsafe(24)),
+                self.download(self.letter.token),
+                self.lookup(self.letter.number, TODAY.isoformat()),
                 self.upload(self.letter.token, self.letter.pdf)]:
             page = self.page(response, HTTPStatus.TOO_MANY_REQUESTS)
             self.assertEqual(self.read(page, 'status'), ('status warn',

@@ -17,12 +17,17 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from trytond.modules.esurat_signing import pades, render
-from trytond.modules.esurat_signing.tests.tools import qr_codes
+from trytond.modules.esurat_signing import markup, pades, render
+from trytond.modules.esurat_signing.tests import letters
+from trytond.modules.esurat_signing.tests.tools import page_texts, qr_codes
 
 UTC = datetime.UTC
 NIP = '198001012005011001'
 URL = 'https://esurat.example.go.id/db/verify/q7Jf0mZk2VbXr9LtS4cWn8YhD1eG'
+FOOTER = (
+    "Dokumen ini ditandatangani secara elektronik menggunakan sertifikat "
+    "elektronik yang diterbitkan oleh Otoritas Uji. Keaslian dapat diperiksa "
+    "di https://esurat.example.go.id/db/verify.")
 PARAGRAPH = (
     "Sehubungan dengan pelaksanaan program peningkatan mutu pelayanan "
     "kesehatan masyarakat, setiap unit kerja diminta menyusun rencana tindak "
@@ -53,6 +58,7 @@ def letter(layout='letter', **values):
                 "Sekretaris", "dr. Budi Santoso", NIP, 'a.n.',
                 "Kepala Dinas Kesehatan"),
             'verify_url': URL,
+            'footer': FOOTER,
             'urgency': "Segera",
             'addressees': ("Kepala Puskesmas Sukamaju",),
             'copies': ("Bupati Sukamaju", "Inspektur"),
@@ -99,10 +105,10 @@ class RenderTestCase(unittest.TestCase):
                 b'Sukamaju, 23 November 2026', b'Nomor',
                 b'000.1.2/123/426.101/2026', b'Sifat', b'Segera', b'Hal',
                 b'Yth. Kepala Puskesmas Sukamaju', b'di Tempat',
-                b'a.n. KEPALA DINAS KESEHATAN', b'SEKRETARIS',
+                b'a.n. KEPALA DINAS KESEHATAN', b'(Sekretaris,)',
                 b'Ditandatangani secara elektronik', b'dr. Budi Santoso',
                 b'NIP. ' + NIP.encode(), b'Tembusan:', b'1. Bupati Sukamaju',
-                URL.encode()]:
+                b'Otoritas Uji']:
             self.assertIn(expected, text)
         self.assertNotIn(b'- 2 -', text)
         # The logo is an image XObject of the first page
@@ -114,11 +120,15 @@ class RenderTestCase(unittest.TestCase):
         self.assertEqual(len(images), 1)
 
     def test_broken_logo(self):
-        data = letter(letterhead=render.Letterhead(
-                "PEMERINTAH KABUPATEN SUKAMAJU", "DINAS KESEHATAN",
-                logo=b'not an image'))
-        pdf = render.render_letter(data)
-        self.assertIn(b'DINAS KESEHATAN', content(pdf))
+        "A unit without lambang, or with a broken one: a warning, a letter"
+        for logo_ in [b'not an image', None]:
+            with self.subTest(logo=logo_), self.assertLogs(
+                    render.logger, 'WARNING'):
+                pdf = render.render_letter(letter(
+                        letterhead=render.Letterhead(
+                            "PEMERINTAH KABUPATEN SUKAMAJU",
+                            "DINAS KESEHATAN", logo=logo_)))
+                self.assertIn(b'DINAS KESEHATAN', content(pdf))
 
     def test_layouts(self):
         memo = content(render.render_letter(letter('memo', title='')))
@@ -144,8 +154,36 @@ class RenderTestCase(unittest.TestCase):
         text = content(render.render_letter(letter(
                     signer=render.SignerBlock(
                         "Kepala Dinas Kesehatan", "Siti", prefix='Plt.'))))
-        self.assertIn(b'Plt. KEPALA DINAS KESEHATAN', text)
+        self.assertIn(b'(Plt. KEPALA DINAS KESEHATAN,)', text)
         self.assertNotIn(b'NIP.', text)
+
+    def test_signature_block(self):
+        """Jabatan in capitals ended by a comma, the a.n. line under it as
+        written, pangkat/golongan between name and NIP"""
+        page, = page_texts(render.render_letter(letter(
+                    signer=render.SignerBlock(
+                        "Sekretaris Daerah", "Ir. Ahmad", NIP, 'a.n.',
+                        "Bupati Sukamaju",
+                        rank="Pembina Utama Muda (IV/c)"))))
+        self.assertIn(
+            "a.n. BUPATI SUKAMAJU Sekretaris Daerah, Kode QR", page.replace(
+                "Ditandatangani secara elektronik", "Kode QR"))
+        self.assertIn(
+            f"Ir. Ahmad Pembina Utama Muda (IV/c) NIP. {NIP}", page)
+        self.assertNotIn("SEKRETARIS DAERAH", page)
+        page, = page_texts(render.render_letter(letter(
+                    signer=render.SignerBlock(
+                        "Kepala Dinas Kesehatan", "dr. Siti", NIP))))
+        self.assertIn("KEPALA DINAS KESEHATAN, Ditandatangani", page)
+        self.assertIn(f"dr. Siti NIP. {NIP}", page)
+
+    def test_copies_numbered_when_several(self):
+        one, = page_texts(render.render_letter(letter(
+                    copies=("Bupati Sukamaju",))))
+        self.assertIn("Tembusan: Bupati Sukamaju", one)
+        self.assertNotIn("1. Bupati", one)
+        two, = page_texts(render.render_letter(letter()))
+        self.assertIn("Tembusan: 1. Bupati Sukamaju 2. Inspektur", two)
 
     def test_long_letter(self):
         body = '\n\n'.join([PARAGRAPH] * 30)
@@ -154,10 +192,12 @@ class RenderTestCase(unittest.TestCase):
         text = content(pdf)
         self.assertIn(b'- 2 -', text)
         self.assertNotIn(b'- 1 -', text)
-        # The footer is on the last page only
-        self.assertEqual(text.count(b'Dokumen ini ditandatangani'), 1)
-        last = PdfFileReader(io.BytesIO(pdf)).root['/Pages']['/Kids'][-1]
-        self.assertIn(b'Dokumen ini ditandatangani', last['/Contents'].data)
+        # The statement is at the foot of every page, below the text
+        pages = page_texts(pdf)
+        self.assertEqual(len(pages), page_count(pdf))
+        for page in pages:
+            self.assertTrue(page.endswith(FOOTER), page[-200:])
+            self.assertEqual(page.count("Otoritas Uji"), 1)
 
     def test_user_text_escaped(self):
         body = 'Harga <b>naik</b> & turun <i>\nbaris <font size="40">2'
@@ -173,7 +213,7 @@ class RenderTestCase(unittest.TestCase):
 
     def test_uncompressed(self):
         pdf = render.render_letter(letter(), compress=False)
-        self.assertIn(URL.encode(), pdf)
+        self.assertIn(b'Otoritas Uji', pdf)
         self.assertIn(b'Ditandatangani secara elektronik', pdf)
 
     def test_qr_code(self):
@@ -192,6 +232,193 @@ class RenderTestCase(unittest.TestCase):
     def test_qr_code_scans(self):
         "A QR reader finds the verification URL on the rendered page"
         self.assertEqual(qr_codes(render.render_letter(letter())), [URL])
+
+
+def where(pdf, *texts):
+    """(page, x, top) of the first occurrence of each text, in reading
+    order: sorting by (page, -top) gives the order on paper"""
+    import pypdfium2
+    document = pypdfium2.PdfDocument(pdf)
+    found = []
+    try:
+        for text in texts:
+            for index in range(len(document)):
+                textpage = document[index].get_textpage()
+                match = textpage.search(text, match_case=True).get_next()
+                if match:
+                    # The font's box, not the glyph's ink: one origin
+                    left, _, _, top = textpage.get_charbox(
+                        match[0], loose=True)
+                    found.append((index, round(left, 1), round(top, 1)))
+                    break
+            else:
+                raise AssertionError(f"{text!r} not in the PDF")
+    finally:
+        document.close()
+    return found
+
+
+class LayoutTestCase(unittest.TestCase):
+    """Each layout puts its blocks where Tata Naskah Dinas has them (read
+    back from the PDF as a reader does)"""
+
+    def assertInOrder(self, pdf, *texts):
+        "texts in reading order: lower on the page, or further on a line"
+        places = list(zip(texts, where(pdf, *texts)))
+        for (_, (page, x, top)), (_, (next_page, next_x, next_top)) in zip(
+                places, places[1:]):
+            self.assertTrue(
+                (next_page, -next_top) > (page, -top + 2)
+                or (next_page == page and abs(next_top - top) <= 2
+                    and next_x > x), places)
+
+    def assertAligned(self, pdf, *texts):
+        "texts start at the same x"
+        places = list(zip(texts, where(pdf, *texts)))
+        xs = [x for _, (_, x, _) in places]
+        self.assertLess(max(xs) - min(xs), 0.5, places)
+
+    def render(self, code, **values):
+        return render.render_letter(letters.letter(code, **values))
+
+    def test_surat_dinas(self):
+        pdf = self.render('surat_dinas')
+        self.assertInOrder(
+            pdf, "Sukamaju, 1 Desember 2026", "Nomor :", "Hal :",
+            "Yth. Kepala Puskesmas", "di Tempat", "Sehubungan",
+            "1. daftar", "a. jumlah", "Daftar aplikasi", "Demikian",
+            "KEPALA DINAS KESEHATAN,", "dr. Hendra")
+        # Nested list items and the table's rows, in their columns
+        self.assertAligned(pdf, "daftar aplikasi yang", "data infra", "a.")
+        self.assertAligned(
+            pdf, "Jenis Data", "Daftar aplikasi", "Infrastruktur")
+        text = ' '.join(page_texts(pdf))
+        self.assertIn("paling lambat tanggal 15 Desember 2026:", text)
+        self.assertNotIn("**", text)
+
+    def test_surat_undangan(self):
+        "The acara block: keys, colons and values in their columns"
+        pdf = self.render('surat_undangan')
+        self.assertInOrder(
+            pdf, "Yth.", "1. Kepala Puskesmas Sukamaju", "di Tempat",
+            "Dalam rangka", "hari/tanggal", "pukul", "tempat", "acara :",
+            "Mengingat", "KEPALA DINAS KESEHATAN,")
+        self.assertAligned(pdf, "hari/tanggal", "pukul", "tempat", "acara")
+        self.assertAligned(
+            pdf, "Senin, 7", "09.00 WIB", "Aula Dinas",
+            "Gedung B", "Rapat Koordinasi")
+        (_, key, _), (_, value, _) = where(pdf, "hari/tanggal", "Senin")
+        self.assertGreater(value - key, 2 * render.cm)
+
+    def test_nota_dinas(self):
+        pdf = self.render('nota_dinas')
+        self.assertInOrder(
+            pdf, "NOTA DINAS", "Yth.", "Dari", "Tembusan", "Tanggal",
+            "Nomor :", "Hal :", "Bersama ini", "imunisasi", "kunjungan",
+            "KEPALA DINAS KESEHATAN,")
+        self.assertAligned(pdf, "imunisasi", "kunjungan")
+        self.assertNotIn("Sukamaju, 1 Desember", page_texts(pdf)[0])
+
+    def test_surat_perintah(self):
+        """Dasar, MEMERINTAHKAN:, Kepada (the addressees), Untuk, their
+        texts aligned; no TENTANG; issued at the foot"""
+        pdf = self.render('surat_perintah')
+        self.assertInOrder(
+            pdf, "SURAT PERINTAH", "NOMOR 400.7/123/DINKES/2026", "Dasar",
+            "MEMERINTAHKAN:", "Kepada", "dr. Andi Wijaya", "Rina Marlina",
+            "Untuk", "melaksanakan", "Dikeluarkan di Sukamaju",
+            "pada tanggal 1 Desember 2026", "KEPALA DINAS KESEHATAN,")
+        self.assertAligned(pdf, "Dasar", "Kepada", "Untuk")
+        self.assertAligned(pdf, "a. Peraturan", "1. dr. Andi", "1. melaks")
+        text = ' '.join(page_texts(pdf))
+        self.assertNotIn("TENTANG", text)
+        self.assertNotIn("Pendataan Sarana", text)
+        # A surat tugas assigns; a Kepada written by the drafter is kept
+        pdf = self.render(
+            'surat_perintah', letter_type='surat_tugas', title="SURAT TUGAS",
+            body="Dasar:\nNota Dinas.\n\nKepada:\nBudi\n\nUntuk:\nHadir.")
+        self.assertInOrder(pdf, "SURAT TUGAS", "Dasar", "MENUGASKAN:",
+            "Kepada", "Budi", "Untuk", "Hadir.")
+        self.assertNotIn("Andi", page_texts(pdf)[0])
+
+    def test_surat_edaran(self):
+        pdf = self.render('surat_edaran')
+        self.assertInOrder(
+            pdf, "Yth. Kepala Puskesmas se-Kabupaten", "di Tempat",
+            "SURAT EDARAN", "NOMOR", "TENTANG", "KEWASPADAAN DEMAM",
+            "Dalam rangka", "1. menggiatkan", "Demikian Surat Edaran",
+            "Dikeluarkan di Sukamaju", "KEPALA DINAS KESEHATAN,")
+
+    def test_keputusan(self):
+        pdf = self.render('keputusan')
+        self.assertInOrder(
+            pdf, "KEPUTUSAN KEPALA DINAS KESEHATAN", "NOMOR", "TENTANG",
+            "TIM KOORDINASI SPBE", "KEPALA DINAS KESEHATAN,", "Menimbang",
+            "Mengingat", "MEMUTUSKAN:", "Menetapkan", "KESATU", "KEDUA",
+            "Ditetapkan di Sukamaju", "pada tanggal 1 Desember 2026")
+        self.assertAligned(
+            pdf, "Menimbang", "Mengingat", "Menetapkan", "KESATU", "KEDUA")
+        self.assertAligned(pdf, "a. bahwa untuk", "1. Undang", "Membentuk")
+
+    def test_surat_keterangan(self):
+        pdf = self.render('surat_keterangan')
+        self.assertInOrder(
+            pdf, "SURAT KETERANGAN", "NOMOR", "Yang bertanda", "nama",
+            "NIP :", "jabatan", "benar bertugas", "Sukamaju, 1 Desember 2026")
+        self.assertAligned(pdf, "Siti Rahmawati", "199001012015032001",
+            "Perawat Ahli")
+        self.assertNotIn("TENTANG", page_texts(pdf)[0])
+
+    def test_markup_escaped(self):
+        """reportlab's tags and entities in any block print as typed; the
+        markup's own marks print when escaped or unpaired"""
+        hostile = (
+            '<b>x</b> & &amp; <font size="40"> <para> <br/> <img src="a"/>')
+        body = '\n\n'.join([
+                hostile,
+                f'1. {hostile}\n   a. {hostile}',
+                f'hari : {hostile}',
+                f'| {hostile} | <i> |',
+                f'Dasar:\n{hostile}',
+                '\\*bintang\\* **tebal *miring***  2 * 3 * 4 __',
+                ])
+        page, = page_texts(self.render('surat_dinas', body=body))
+        self.assertEqual(page.count(hostile), 6, page)
+        self.assertIn("*bintang* tebal miring 2 * 3 * 4 __", page)
+        blocks = markup.parse('**a *b*** c')
+        self.assertEqual(
+            [(r.text, r.bold, r.italic) for r in blocks[0].lines[0]],
+            [('a ', True, False), ('b', True, True), (' c', False, False)])
+
+    def test_prose_stays_prose(self):
+        """A sentence ending with a colon, or with colons inside, is text;
+        a short line ending with one and a blank line labels nothing"""
+        body = (
+            "Dengan hormat:\n\n"
+            "Bersama ini kami sampaikan hal berikut:\n"
+            "pukul 10:00 di ruang rapat.")
+        blocks = markup.parse(body)
+        self.assertEqual(
+            [(type(b), getattr(b, 'blocks', None)) for b in blocks],
+            [(markup.Section, []), (markup.Paragraph, None)])
+        self.assertEqual(len(blocks[1].lines), 2)
+        self.assertAligned(
+            self.render('surat_dinas', body=body), "Dengan hormat:",
+            "Bersama ini", "pukul 10:00")
+
+    def test_preview(self):
+        "A draft: KONSEP on every page, no QR code, no signed caption"
+        body = '\n\n'.join([PARAGRAPH] * 30)
+        pdf = self.render(
+            'surat_undangan', body=body, draft=True, verify_url='')
+        pages = page_texts(pdf)
+        self.assertGreaterEqual(len(pages), 2)
+        for index, page in enumerate(pages):
+            self.assertIn("KONSEP", page)
+            self.assertEqual(qr_codes(pdf, page=index), [])
+        self.assertNotIn("Ditandatangani secara elektronik", pages[-1])
+        self.assertNotIn("KONSEP", ' '.join(page_texts(
+                    self.render('surat_undangan'))))
 
 
 class PadesTestCase(unittest.TestCase):

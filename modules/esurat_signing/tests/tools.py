@@ -133,15 +133,27 @@ class SigningTestMixin(OutgoingFlow):
         super().setUpClass()
 
 
-def qr_codes(pdf):
-    "The texts of the QR codes on the first page of pdf, as scanned"
+def qr_codes(pdf, page=0):
+    "The texts of the QR codes on a page of pdf, as scanned"
     import pypdfium2
     import zxingcpp
     document = pypdfium2.PdfDocument(pdf)
     try:
         # 144 dpi: a phone camera sees a printed page at least this well
-        image = document[0].render(scale=2).to_pil()
+        image = document[page].render(scale=2).to_pil()
     finally:
         document.close()
     return [code.text for code in zxingcpp.read_barcodes(image)
         if code.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def page_texts(pdf):
+    "The text of each page as a reader extracts it, lines joined by spaces"
+    import pypdfium2
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [
+            ' '.join(page.get_textpage().get_text_range().split())
+            for page in document]
+    finally:
+        document.close()
