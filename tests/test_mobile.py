@@ -2,7 +2,8 @@
 # this repository contains the full copyright notices and license terms.
 """The phone app of esurat_mobile (issue 12) in a real browser at 360×740:
 the Kepala Dinas from the login to a sent disposition, every tap counted
-against the budget of modules/esurat_mobile/README.md."""
+against the budget of modules/esurat_mobile/README.md; the Plh Kepala Dinas
+Kesehatan reads a draft as it will print and signs it."""
 import base64
 import datetime
 import io
@@ -136,3 +137,79 @@ def test_kepala_dinas_disposes_from_the_phone_app(esurat, browser,
         0, None, None, ['deadline', 'unread', 'from_title'])
     assert [(i['unread'], i['from_title']) for i in items] == [
         (True, "Kepala Dinas Komunikasi dan Informatika")], items
+
+
+def test_plh_previews_and_signs(esurat, browser, screenshots):
+    "The Plh Kepala Dinas Kesehatan reads the draft as printed and signs"
+    token = secrets.token_hex(3)
+    subject = f"Edaran kewaspadaan demam berdarah {token}"
+    # The Kasi drafts for the Kepala Dinas, the Kabid P2P initials
+    kasi = esurat.login('kasi.surveilans')
+    signer, = kasi('model.esurat.position.search',
+        [('name', '=', "Kepala Dinas Kesehatan")], 0, None, None)
+    letter_type, = kasi('model.esurat.letter.type.search',
+        [('code', '=', 'surat_dinas')], 0, 1, None)
+    classification, = kasi('model.esurat.classification.search',
+        [('code', '=', '500.12')], 0, 1, None)
+    kadis, = kasi('model.esurat.position.search',
+        [('name', '=', "Kepala Dinas Komunikasi dan Informatika")],
+        0, None, None)
+    outgoing_id, = kasi('model.esurat.outgoing.create', [{
+                'signer_position': signer,
+                'letter_type': letter_type,
+                'classification': classification,
+                'subject': subject,
+                'body': "Dengan hormat,\n\nDimohon kewaspadaan terhadap "
+                "peningkatan kasus demam berdarah.\n\nDemikian disampaikan.",
+                'recipients': [['create', [
+                                {'kind': 'internal', 'position': kadis}]]],
+                }])
+    kasi('model.esurat.outgoing.submit', [outgoing_id])
+    esurat.login('kabid.p2p')('model.esurat.outgoing.approve', [outgoing_id])
+
+    context = browser.new_context(
+        viewport=PHONE, locale='id-ID', timezone_id='Asia/Jakarta')
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    errors = []
+    page.on('pageerror', lambda error: errors.append(str(error)))
+    try:
+        page.goto(f'{esurat.url}/{esurat.database}/m/masuk')
+        page.get_by_label("Nama pengguna").fill('kabid.yankes')
+        page.get_by_label("Kata sandi").fill('demo-esurat-2026')
+        page.get_by_role('button', name="Masuk").click()
+        # Only a counter with letters waiting is highlighted
+        page.locator('a.counter.hot',
+            has_text="menunggu tanda tangan saya").first.click()
+        page.locator('.row a', has_text=subject).click()
+        expect(page.locator('#subject')).to_have_text(subject)
+        preview = page.locator('#preview img').first
+        preview.scroll_into_view_if_needed()
+        page.wait_for_function(
+            'img => img.complete && img.naturalWidth > 0',
+            arg=preview.element_handle())
+        page.screenshot(path=screenshots / 'issue12-5-konsep.png',
+            full_page=True)
+        page.get_by_role('link', name="Tanda tangani").click()
+        expect(page.locator('#signing-as')).to_have_text(
+            "Anda menandatangani sebagai Plh. Kepala Dinas Kesehatan")
+        expect(page.locator('#sign-subject')).to_have_text(subject)
+        expect(page.locator('#sign-recipients')).to_contain_text(
+            "Kepala Dinas Komunikasi dan Informatika")
+        page.get_by_label("Frasa sandi tanda tangan").fill('demo-esurat-2026')
+        page.screenshot(path=screenshots / 'issue12-6-tanda-tangan.png')
+        page.get_by_role('button', name="Tanda tangani").click()
+        expect(page.locator('#flash')).to_contain_text(
+            "Surat ditandatangani dengan nomor")
+        expect(page.locator('#preview h2')).to_have_text(
+            "Surat yang ditandatangani")
+        for width in [320, 414]:
+            page.set_viewport_size({'width': width, 'height': 740})
+            assert page.evaluate(
+                'document.documentElement.scrollWidth') <= width, width
+        assert not errors, errors
+    finally:
+        context.close()
+    outgoing, = kasi('model.esurat.outgoing.read', [outgoing_id],
+        ['state', 'number'])
+    assert outgoing['state'] == 'signed' and outgoing['number'], outgoing

@@ -6,13 +6,15 @@ Every method runs in the user's transaction with access checks on, so the
 record rules of letters, dispositions and outgoing letters decide what is
 counted, listed and shown; nothing here reads around them."""
 import datetime
+import difflib
 import re
 import unicodedata
 
+from trytond.exceptions import UserError
 from trytond.model import Model
 from trytond.modules.esurat_disposition.disposition import OPEN_STATES
 from trytond.pool import Pool
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 # The inbox tabs of sao's "My Inbox" (esurat_disposition's disposition.xml)
 TABS = {
@@ -35,6 +37,8 @@ ABBREVIATIONS = {
     'sekda': 'sekretaris daerah',
     'kaban': 'kepala badan',
     }
+# The versions of a draft shown with their changes, the latest first
+VERSIONS_SHOWN = 5
 INBOX_FIELDS = [
     'letter', 'letter_subject', 'letter_sender', 'letter_agenda_number',
     'letter_received_date', 'letter_sender_number', 'from_title', 'kind',
@@ -49,6 +53,24 @@ def normalize(text):
     text = ''.join(c for c in text if not unicodedata.combining(c))
     words = re.findall(r'\w+', text)
     return ' '.join(ABBREVIATIONS.get(w, w) for w in words)
+
+
+def word_changes(before, after):
+    """The text after as [(kind, text)] runs: 'same', 'del' (words of before
+    it no longer has) and 'ins' (words it added), word by word"""
+    old = re.findall(r'\s+|\S+', before or '')
+    new = re.findall(r'\s+|\S+', after or '')
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    result = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == 'equal':
+            result.append(('same', ''.join(new[j1:j2])))
+            continue
+        if i2 > i1:
+            result.append(('del', ''.join(old[i1:i2])))
+        if j2 > j1:
+            result.append(('ins', ''.join(new[j1:j2])))
+    return result
 
 
 class Mobile(Model):
@@ -248,3 +270,106 @@ class Mobile(Model):
     @classmethod
     def is_open(cls, item):
         return item.state in OPEN_STATES
+
+    # Outgoing letters ------------------------------------------------------
+
+    @classmethod
+    def outgoing(cls, outgoing_id):
+        """The outgoing letter the user may read, content included (a
+        rahasia letter only for the people on it), or None"""
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        outgoings = Outgoing.search([('id', '=', outgoing_id)], limit=1)
+        if not outgoings or Outgoing.hidden_outgoing_ids({outgoing_id}):
+            return None
+        return outgoings[0]
+
+    @classmethod
+    def route(cls, outgoing):
+        "The approval steps of outgoing, in their order, read as the user"
+        pool = Pool()
+        Approval = pool.get('esurat.outgoing.approval')
+        approvals = Approval.search([('outgoing', '=', outgoing.id)])
+        return Approval.read([a.id for a in approvals], [
+                'sequence', 'kind', 'state', 'position', 'position.name',
+                'received_at', 'acted_at', 'acted_as', 'note', 'waited'])
+
+    @classmethod
+    def latest_return(cls, steps):
+        "The step of route steps that returned the draft last, or None"
+        returned = [s for s in steps if s['state'] == 'returned']
+        return max(returned, key=lambda s: (s['acted_at'], s['id']),
+            default=None)
+
+    @classmethod
+    def my_step(cls, steps):
+        """The pending step of route steps the user initials or signs (not
+        as an assistant), or None; the buttons check it again"""
+        pool = Pool()
+        Position = pool.get('esurat.position')
+        User = pool.get('res.user')
+        for step in steps:
+            if step['state'] == 'pending':
+                position = Position(step['position'])
+                if User.may_approve_as(position):
+                    return dict(step, title=User.acting_title(position))
+
+    @classmethod
+    def versions(cls, outgoing):
+        """The latest versions of outgoing's text, the latest first, each
+        with its word changes from the version before it"""
+        pool = Pool()
+        Version = pool.get('esurat.outgoing.version')
+        versions = Version.search([('outgoing', '=', outgoing.id)],
+            order=[('number', 'DESC')], limit=VERSIONS_SHOWN + 1)
+        rows = Version.read([v.id for v in versions], [
+                'number', 'subject', 'body', 'author_as', 'author.name',
+                'event', 'create_date'])
+        rows.sort(key=lambda r: r['number'], reverse=True)
+
+        def text(row):
+            return f"{row['subject']}\n\n{row['body']}"
+        for row, before in zip(rows, rows[1:] + [None]):
+            row['changes'] = (
+                word_changes(text(before), text(row)) if before else None)
+        return rows[:VERSIONS_SHOWN]
+
+    # Threads ---------------------------------------------------------------
+
+    @classmethod
+    def thread(cls, record):
+        """The entries of record's chat thread, oldest first, or None when
+        the user may not read it (a rahasia letter's for anyone not on it)"""
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        try:
+            # As sao's RPC call: the channel checks the access itself
+            with without_check_access():
+                return Channel.get(str(record))
+        except UserError:
+            return None
+
+    @classmethod
+    def post(cls, record, content):
+        "Post content to record's thread as the user"
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        with without_check_access():
+            Channel.post(str(record), content, audience='internal')
+
+    @classmethod
+    def letter_item(cls, letter_id):
+        """The item of letter_id the user opens from a notification: the
+        latest one to a position of theirs, else the latest one they may
+        read, or None"""
+        pool = Pool()
+        Disposition = pool.get('esurat.disposition')
+        User = pool.get('res.user')
+        domain = [('letter', '=', letter_id), ('state', '!=', 'recalled')]
+        order = [('create_date', 'DESC'), ('id', 'DESC')]
+        items = Disposition.search(domain + [
+                ('to_position', 'in', User.get_esurat_positions())],
+            order=order, limit=1)
+        if not items:
+            items = Disposition.search(domain, order=order, limit=1)
+        return items[0] if items else None

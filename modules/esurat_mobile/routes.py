@@ -34,6 +34,8 @@ from .mobile import ABBREVIATIONS, TABS
 ROOT = Path(__file__).parent
 # A report's photo or file, within esurat_base's default scan size
 MAX_UPLOAD = 20 * 1024 * 1024
+# A message of a thread, as long as a few paragraphs typed on a phone
+MAX_MESSAGE = 4000
 TEMPLATES = Environment(
     loader=FileSystemLoader(ROOT / 'templates'),
     autoescape=select_autoescape(default=True, default_for_string=True))
@@ -57,6 +59,14 @@ STATES = {
     'sent': "Terkirim", 'read': "Dibaca", 'in_progress': "Dikerjakan",
     'done': "Selesai", 'recalled': "Ditarik",
     }
+OUTGOING_STATES = {
+    'draft': "Konsep", 'in_approval': "Dalam paraf",
+    'signed': "Ditandatangani", 'cancelled': "Dibatalkan",
+    }
+STEP_STATES = {
+    'waiting': "Belum", 'pending': "Menunggu", 'approved': "Disetujui",
+    'returned': "Dikembalikan",
+    }
 
 
 def _local(value):
@@ -73,7 +83,14 @@ def _date(value):
     return format_date_id(value) if value else ''
 
 
-TEMPLATES.filters.update(local=_local, date_id=_date)
+def _waited(value):
+    "How long a step has waited, in days or hours"
+    if value.days:
+        return f'{value.days} hari'
+    return f'{value.seconds // 3600} jam'
+
+
+TEMPLATES.filters.update(local=_local, date_id=_date, waited=_waited)
 
 
 def _render(request, name, status=HTTPStatus.OK, **values):
@@ -82,7 +99,8 @@ def _render(request, name, status=HTTPStatus.OK, **values):
     key = (session.read_cookie(request) or (None, ''))[1]
     body = TEMPLATES.get_template(name).render(
         base=session.app_path(database), csrf=session.csrf_token(key),
-        states=STATES, **values)
+        states=STATES, outgoing_states=OUTGOING_STATES,
+        step_states=STEP_STATES, **values)
     response = Response(
         body, status=status, content_type='text/html; charset=utf-8',
         headers=HEADERS)
@@ -295,11 +313,225 @@ def outgoing(request, pool):
         p['id'] for p in positions]
     if tab == 'returned':
         return _render(request, 'outgoing.html', tab=tab, current=current,
-            returned=Mobile.returned(), database=pool.database_name)
+            returned=Mobile.returned())
     if tab not in {'initial', 'sign'}:
         tab = 'initial'
     return _render(request, 'outgoing.html', tab=tab, current=current,
-        steps=Mobile.waiting(position_ids, tab), database=pool.database_name)
+        steps=Mobile.waiting(position_ids, tab))
+
+
+@app.route('/<database_name>/m/konsep/<int:outgoing_id>', methods={'GET'})
+@with_pool
+@authenticated
+@with_transaction(user='request', context=CONTEXT)
+def draft(request, pool, outgoing_id):
+    """An outgoing letter: the latest return note, the letter as it will
+    print, its recipients, route, versions and thread, and what I may do"""
+    Mobile = pool.get('esurat.mobile')
+    outgoing = Mobile.outgoing(outgoing_id)
+    if outgoing is None:
+        return _not_found(request)
+    steps = Mobile.route(outgoing)
+    preview_key, pages, preview_error = None, 0, None
+    try:
+        preview_key, pages = scan.preview(
+            pool.database_name, outgoing, lambda: _print(pool, outgoing))
+    except UserError as error:
+        preview_error = error.message
+    return _render(request, 'draft.html', outgoing=outgoing, steps=steps,
+        returned=Mobile.latest_return(steps), mine=Mobile.my_step(steps),
+        versions=Mobile.versions(outgoing),
+        thread=Mobile.thread(outgoing), thread_url=f'konsep/{outgoing.id}',
+        preview_key=preview_key, pages=pages, preview_error=preview_error)
+
+
+def _print(pool, outgoing):
+    """The PDF of outgoing through Tryton's report machinery, as the user:
+    the signed letter once signed, the KONSEP preview before"""
+    name = ('esurat.outgoing.letter' if outgoing.state == 'signed'
+        else 'esurat.outgoing.preview')
+    Report = pool.get(name, type='report')
+    _, content, _, _ = Report.execute([outgoing.id], {
+            'model': outgoing.__name__, 'id': outgoing.id,
+            'ids': [outgoing.id]})
+    return bytes(content)
+
+
+@app.route('/<database_name>/m/konsep/<int:outgoing_id>/pratinjau/'
+    '<key>/<int:page>.webp', methods={'GET'})
+@with_pool
+@authenticated
+@with_transaction(user='request', context=CONTEXT)
+def draft_page(request, pool, outgoing_id, key, page):
+    "A page of the letter as it will print, for who may read the letter"
+    Mobile = pool.get('esurat.mobile')
+    outgoing = Mobile.outgoing(outgoing_id)
+    if outgoing is None or page >= scan.MAX_PAGES:
+        return _not_found(request)
+    try:
+        data = scan.preview_image(pool.database_name, outgoing.id, key, page)
+    except IndexError:
+        data = None
+    if data is None:
+        return _not_found(request)
+    return _file_response(data, 'image/webp',
+        restricted=outgoing.confidentiality.restricted)
+
+
+def _outgoing_action(request, pool, outgoing_id, action, message,
+        error_path=''):
+    """Run action(outgoing) on the letter the user may read and go back to
+    it with message, or to error_path with the server's refusal"""
+    Mobile = pool.get('esurat.mobile')
+    outgoing = Mobile.outgoing(outgoing_id)
+    if outgoing is None:
+        return _not_found(request)
+    try:
+        result = action(outgoing)
+    except (UserError, UserWarning) as error:
+        Transaction().rollback()
+        return _redirect(request, f'konsep/{outgoing_id}{error_path}',
+            error.message, 'error')
+    return _redirect(request, f'konsep/{outgoing_id}', message(result))
+
+
+@app.route('/<database_name>/m/konsep/<int:outgoing_id>/paraf',
+    methods={'POST'})
+@with_pool
+@authenticated
+@with_transaction(user='request', context=CONTEXT)
+def initial(request, pool, outgoing_id):
+    "Initial (paraf) the draft: sao's Approve button"
+    Outgoing = pool.get('esurat.outgoing')
+    User = pool.get('res.user')
+
+    def approve(outgoing):
+        position = outgoing.current_approval.position if (
+            outgoing.current_approval) else None
+        Outgoing.approve([outgoing])
+        return User.acting_title(position) if position else ''
+    return _outgoing_action(request, pool, outgoing_id, approve,
+        lambda title: gettext('esurat_mobile.msg_initialled', title=title))
+
+
+def _run_wizard(pool, name, outgoing, values):
+    """Run the wizard name on outgoing as sao does after the button: create
+    (with access checks), its start state, then its button's state with
+    values ({state: {field: value}}), and delete the session"""
+    Wizard = pool.get(name, type='wizard')
+    with Transaction().set_context(
+            active_model=outgoing.__name__, active_id=outgoing.id,
+            active_ids=[outgoing.id]):
+        session_id, start, _ = Wizard.create()
+        # As sao's RPC call: the wizard checks its access itself
+        with without_check_access():
+            Wizard.execute(session_id, {}, start)
+            (state, data), = values.items()
+            Wizard.execute(session_id, data, state)
+            Wizard.delete(session_id)
+
+
+@app.route('/<database_name>/m/konsep/<int:outgoing_id>/kembalikan',
+    methods={'POST'})
+@with_pool
+@authenticated
+@with_transaction(user='request', context=CONTEXT)
+def send_back(request, pool, outgoing_id):
+    "Return the draft with a note: sao's Return button and wizard"
+    Outgoing = pool.get('esurat.outgoing')
+    note = request.form.get('catatan', '').strip()
+
+    def return_(outgoing):
+        if not note:
+            raise UserError(gettext('esurat_mobile.msg_return_note'))
+        Outgoing.return_([outgoing])
+        _run_wizard(pool, 'esurat.outgoing.return', outgoing,
+            {'return_': {'start': {'note': note}}})
+        return outgoing.drafter.name if outgoing.drafter else ''
+    return _outgoing_action(request, pool, outgoing_id, return_,
+        lambda name: gettext('esurat_mobile.msg_returned', drafter=name))
+
+
+@app.route('/<database_name>/m/konsep/<int:outgoing_id>/tandatangan',
+    methods={'GET', 'POST'})
+@with_pool
+@authenticated
+@with_transaction(user='request', context=CONTEXT)
+def sign(request, pool, outgoing_id):
+    """Sign with the passphrase: sao's Sign button and wizard, which keeps
+    the passphrase out of its stored session; the app neither stores nor
+    sends it back"""
+    Mobile = pool.get('esurat.mobile')
+    Outgoing = pool.get('esurat.outgoing')
+    outgoing = Mobile.outgoing(outgoing_id)
+    if outgoing is None:
+        return _not_found(request)
+    mine = Mobile.my_step(Mobile.route(outgoing))
+    if not mine or mine['kind'] != 'sign':
+        return _not_found(request)
+    if request.method == 'GET':
+        return _render(request, 'sign.html', outgoing=outgoing, step=mine)
+
+    def sign(outgoing):
+        Outgoing.sign([outgoing])
+        _run_wizard(pool, 'esurat.outgoing.sign', outgoing, {
+                'sign': {'start': {
+                        'passphrase': request.form.get('frasa', '')}}})
+        return Outgoing(outgoing.id).number
+    return _outgoing_action(request, pool, outgoing_id, sign,
+        lambda number: gettext('esurat_mobile.msg_signed', number=number),
+        error_path='/tandatangan')
+
+
+@app.route('/<database_name>/m/konsep/<int:outgoing_id>/utas',
+    methods={'POST'})
+@with_pool
+@authenticated
+@with_transaction(user='request', context=CONTEXT)
+def draft_post(request, pool, outgoing_id):
+    Mobile = pool.get('esurat.mobile')
+    outgoing = Mobile.outgoing(outgoing_id)
+    if outgoing is None:
+        return _not_found(request)
+    return _post(request, pool, outgoing, f'konsep/{outgoing_id}')
+
+
+def _post(request, pool, record, back):
+    "Post the form's message to record's thread and go back to its page"
+    Mobile = pool.get('esurat.mobile')
+    content = request.form.get('pesan', '').strip()[:MAX_MESSAGE]
+    if not content:
+        return _redirect(request, back,
+            gettext('esurat_mobile.msg_message_empty'), 'error')
+    try:
+        Mobile.post(record, content)
+    except (UserError, UserWarning) as error:
+        Transaction().rollback()
+        return _redirect(request, back, error.message, 'error')
+    return _redirect(request, back + '#utas',
+        gettext('esurat_mobile.msg_message_posted'))
+
+
+@app.route('/<database_name>/m/buka/<model>/<int:record_id>',
+    methods={'GET'})
+@with_pool
+@authenticated
+@with_transaction(user='request', context=CONTEXT)
+def open_record(request, pool, model, record_id):
+    """The app's page of a record a notification is about: an item, an
+    outgoing letter, or a letter (the user's item of it)"""
+    Mobile = pool.get('esurat.mobile')
+    path = None
+    if model == 'esurat.disposition' and _item(pool, record_id):
+        path = f'item/{record_id}'
+    elif model == 'esurat.outgoing' and Mobile.outgoing(record_id):
+        path = f'konsep/{record_id}'
+    elif model == 'esurat.letter':
+        item = Mobile.letter_item(record_id)
+        path = f'item/{item.id}' if item else None
+    if path is None:
+        return _not_found(request)
+    return _redirect(request, path)
 
 
 # An item and its actions -----------------------------------------------
@@ -331,11 +563,24 @@ def item(request, pool, item_id):
             ('resource', '=', str(letter)), ('type', '=', 'data')])
     steps = Mobile.tracking(letter.id)
     return _render(request, 'item.html', item=item, letter=letter,
+        thread=Mobile.thread(letter), thread_url=f'item/{item.id}',
         mine=mine, acting=User.acting_title(item.to_position) if mine else '',
         is_open=Mobile.is_open(item), files=files, steps=steps,
         attachments=attachments, content_hidden=letter.content_hidden,
         pages={f.id: scan.page_count(f) for f in files},
         my_positions=set(User.get_esurat_positions()))
+
+
+@app.route('/<database_name>/m/item/<int:item_id>/utas', methods={'POST'})
+@with_pool
+@authenticated
+@with_transaction(user='request', context=CONTEXT)
+def item_post(request, pool, item_id):
+    "Post to the thread of the item's letter"
+    item = _item(pool, item_id)
+    if item is None:
+        return _not_found(request)
+    return _post(request, pool, item.letter, f'item/{item_id}')
 
 
 @app.route('/<database_name>/m/item/<int:item_id>/disposisi',

@@ -7,8 +7,14 @@ JPG and PNG scans are scaled down with Pillow, at a phone's width.  The
 images are cached on disk under the file's SHA-256 (taken at upload and
 never changed), so a page is rendered once whoever opens it; the cache is
 read only after the file record itself was read with the user's access
-checks, so it reveals nothing to someone who may not open the letter."""
+checks, so it reveals nothing to someone who may not open the letter.
+
+An outgoing letter is shown as it will print: its PDF (the report's) is
+kept under the letter's id and rendered the same way."""
+import datetime
+import hashlib
 import os
+import re
 import tempfile
 from io import BytesIO
 from pathlib import Path
@@ -22,6 +28,7 @@ QUALITY = 60
 FEW_COLORS = 4096
 # A scan has at most this many pages shown; the rest is downloaded
 MAX_PAGES = 30
+KEY = re.compile(r'[0-9a-f]{64}')
 
 
 def cache_dir(database):
@@ -32,13 +39,11 @@ def cache_dir(database):
     return Path(base)
 
 
-def page_image(database, letter_file, page):
-    "The WebP bytes of page (from 0) of letter_file, rendered once"
-    path = cache_dir(database) / letter_file.sha256[:2] / (
-        f'{letter_file.sha256}-{page}-{WIDTH}.webp')
+def _cached(path, make):
+    "The bytes of path under the cache, made by make() the first time"
     if path.exists():
         return path.read_bytes()
-    data = _render(bytes(letter_file.data), letter_file.mimetype, page)
+    data = make()
     path.parent.mkdir(parents=True, exist_ok=True)
     # Written aside and renamed: a concurrent reader never sees half a file
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix='.tmp')
@@ -46,6 +51,49 @@ def page_image(database, letter_file, page):
         file.write(data)
     os.replace(tmp, path)
     return data
+
+
+def page_image(database, letter_file, page):
+    "The WebP bytes of page (from 0) of letter_file, rendered once"
+    path = cache_dir(database) / letter_file.sha256[:2] / (
+        f'{letter_file.sha256}-{page}-{WIDTH}.webp')
+    return _cached(path, lambda: _render(
+            bytes(letter_file.data), letter_file.mimetype, page))
+
+
+def _preview_dir(database, outgoing_id):
+    return cache_dir(database) / 'konsep' / str(int(outgoing_id))
+
+
+def preview(database, outgoing, make):
+    """(key, pages) of the PDF make() returns for outgoing, made once per
+    writing of the letter and per day (the draft prints today's date); the
+    previews of its former texts are removed"""
+    key = hashlib.sha256(
+        f'{outgoing.id}|{outgoing.write_date or outgoing.create_date}|'
+        f'{datetime.date.today()}|{outgoing.state}'.encode()).hexdigest()
+    folder = _preview_dir(database, outgoing.id)
+    path = folder / f'{key}.pdf'
+    if not path.exists() and folder.exists():
+        for old in folder.iterdir():
+            old.unlink(missing_ok=True)
+    data = _cached(path, make)
+    import pypdfium2
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        return key, min(len(pdf), MAX_PAGES)
+    finally:
+        pdf.close()
+
+
+def preview_image(database, outgoing_id, key, page):
+    "The WebP bytes of page of the preview key of outgoing_id, or None"
+    folder = _preview_dir(database, outgoing_id)
+    pdf = folder / f'{key}.pdf'
+    if not KEY.fullmatch(key) or not pdf.exists():
+        return None
+    return _cached(folder / f'{key}-{page}-{WIDTH}.webp',
+        lambda: _render(pdf.read_bytes(), 'application/pdf', page))
 
 
 def page_count(letter_file):

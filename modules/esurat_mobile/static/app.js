@@ -7,6 +7,15 @@
     if ('serviceWorker' in navigator && base) {
         navigator.serviceWorker.register(base + 'sw.js', {scope: base});
     }
+    // A form that takes a while (signing) says so and is not sent twice
+    Array.prototype.forEach.call(
+        document.querySelectorAll('form[data-progress]'), function(form) {
+            form.addEventListener('submit', function() {
+                var button = form.querySelector('button[type=submit]');
+                button.disabled = true;
+                button.textContent = form.dataset.progress;
+            });
+        });
     // The recipients of a disposition filtered as one types, with the
     // words the server gave each (abbreviations expanded, holders' names)
     var search = document.getElementById('recipient-search');

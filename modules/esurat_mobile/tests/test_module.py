@@ -11,7 +11,8 @@ from trytond.modules.esurat_base.tests.tools import (
     add_kasi, as_user, create_org, create_position, create_user, image_bytes,
     letter_values, load_indonesian, pdf_bytes, reference)
 from trytond.modules.esurat_base.tools import run_committed
-from trytond.modules.esurat_signing.tests.tools import OutgoingFlow
+from trytond.modules.esurat_signing.tests.tools import (
+    PASSPHRASE, OutgoingFlow, configure_signing, outgoing_values)
 from trytond.pool import Pool
 from trytond.protocols.wrappers import HTTPStatus
 from trytond.tests.test_tryton import (
@@ -60,6 +61,7 @@ class MobileAppTestCase(TestCase):
 
     @classmethod
     def setUpClass(cls):
+        configure_signing()
         super().setUpClass()
         drop_db()
         cls.addClassCleanup(drop_db)
@@ -138,6 +140,42 @@ class MobileAppTestCase(TestCase):
         cls.dinkes_item = _delivery(_letter(
                 org, org.p_kadinkes, org.dinkes,
                 subject="Laporan imunisasi"), org.p_kadinkes)
+        cls._create_outgoing(org)
+
+    @classmethod
+    def _create_outgoing(cls, org):
+        """Drafts of the Kasi waiting for the Kabid's initials, one of them
+        edited by the Kabid; a letter of Dinkes waiting for the signature
+        of its Kepala Dinas, whose Plh has a certificate"""
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        Certificate = pool.get('esurat.signing.certificate')
+        recipients = [('create', [
+                    {'kind': 'internal', 'position': org.p_kadinkes.id}])]
+        with as_user(org.u_kasi):
+            to_initial, to_return = Outgoing.create([
+                    outgoing_values(org, org.p_kadis,
+                        drafter=org.u_kasi.id, drafter_position=org.p_kasi.id,
+                        subject=subject, recipients=recipients)
+                    for subject in ["Undangan uji aplikasi",
+                        "Permohonan data jaringan"]])
+            Outgoing.submit([to_initial, to_return])
+        with as_user(org.u_kabid):
+            Outgoing.write([Outgoing(to_return.id)], {
+                    'body': to_return.body.replace(
+                        "mengundang Saudara", "meminta data Saudara")})
+        cls.to_initial, cls.to_return = to_initial.id, to_return.id
+        Certificate.issue(org.u_yankes, PASSPHRASE)
+        with as_user(org.u_yankes):
+            to_sign, = Outgoing.create([outgoing_values(org, org.p_kadinkes,
+                        drafter=org.u_yankes.id,
+                        drafter_position=org.p_yankes.id,
+                        subject="Edaran kewaspadaan demam berdarah",
+                        recipients=[('create', [{
+                                        'kind': 'internal',
+                                        'position': org.p_kadis.id}])])])
+            Outgoing.submit([to_sign])
+        cls.to_sign = to_sign.id
 
     # Helpers ----------------------------------------------------------
 
@@ -487,6 +525,162 @@ class MobileAppTestCase(TestCase):
             self.page(client, 'konsep?tab=sign'))
         self.assertNotIn("Edaran keamanan aplikasi",
             self.page(self.client('kadis_kesehatan'), 'konsep?tab=initial'))
+
+    # Outgoing letters ----------------------------------------------------
+
+    def test_initial_from_the_draft_page(self):
+        "The Kabid reads the draft as it will print and initials it"
+        kabid = self.client('kabid_aptika')
+        self.assertIn(f'konsep/{self.to_initial}"',
+            self.page(kabid, 'konsep?tab=initial'))
+        path = f'konsep/{self.to_initial}'
+        page = self.page(kabid, path)
+        self.assertIn('action="' + BASE + path + '/paraf"', page)
+        image = re.search(r'src="(' + BASE + path + r'/pratinjau/[^"]+)"',
+            page)[1]
+        response = kabid.get(image)
+        self.assertEqual(response.data[8:12], b'WEBP')
+        # Another agency's official: not found, nor its preview
+        other = self.client('kadis_kesehatan')
+        for url in [path, path + '/tandatangan', image]:
+            with self.subTest(url=url):
+                self.assertNotIn("Undangan uji", self.page(
+                        other, url.removeprefix(BASE),
+                        status=HTTPStatus.NOT_FOUND))
+        self.assertEqual(self.post(other, path + '/paraf', {}).status_code,
+            HTTPStatus.NOT_FOUND)
+
+        response = self.post(kabid, path + '/paraf', {}, path)
+        self.assertEqual(response.headers['Location'], BASE + path)
+        page = self.text(self.page(kabid, path))
+        self.assertIn(
+            "Diparaf sebagai Kepala Bidang Aptika; konsep diteruskan", page)
+        self.assertNotIn("Paraf Kembalikan", page)
+        # Twice: refused by the server, in Indonesian
+        self.post(kabid, path + '/paraf', {}, path)
+        self.assertIn('class="flash error"', self.page(kabid, path))
+        self.assertIn(f'konsep/{self.to_initial}"',
+            self.page(self.client('kadis_kominfo'), 'konsep?tab=sign'))
+
+    def test_return_with_note_shown_to_drafter(self):
+        "A draft returned with a note: the Kasi reads it at the top"
+        kabid = self.client('kabid_aptika')
+        path = f'konsep/{self.to_return}'
+        page = self.page(kabid, path)
+        # The Kabid's edit, word by word
+        self.assertIn('<del>mengundang</del>', page)
+        self.assertIn('<ins>meminta data</ins>', page)
+        self.post(kabid, path + '/kembalikan', {'catatan': ""}, path)
+        self.assertIn("Tuliskan catatan", self.text(self.page(kabid, path)))
+        response = self.post(kabid, path + '/kembalikan',
+            {'catatan': "Lampirkan <daftar> perangkat"}, path)
+        self.assertEqual(response.headers['Location'], BASE + path)
+        self.assertIn("Konsep dikembalikan kepada Kasi e-Gov",
+            self.text(self.page(kabid, path)))
+
+        kasi = self.client('kasi')
+        self.assertIn(f'konsep/{self.to_return}"',
+            self.page(kasi, 'konsep?tab=returned'))
+        page = self.page(kasi, path)
+        top = page.index('id="returned"')
+        self.assertLess(top, page.index('id="letter"'))
+        self.assertIn("Dikembalikan oleh Kepala Bidang Aptika", self.text(
+                page[top:]))
+        self.assertIn('<b>Lampirkan &lt;daftar&gt; perangkat</b>', page)
+        # The thread of the letter tells it too
+        self.assertIn("Dikembalikan oleh Kepala Bidang Aptika: Lampirkan",
+            self.text(page[page.index('id="utas"'):]))
+
+    def test_plh_signs(self):
+        "The Plh signs as Plh; a wrong passphrase or a replay signs nothing"
+        def state():
+            Outgoing = Pool().get('esurat.outgoing')
+            outgoing = Outgoing(self.to_sign)
+            return (outgoing.state, outgoing.number,
+                outgoing.signature.signer_title
+                if outgoing.signature else None)
+
+        def stored_passphrase():
+            Session = Pool().get('ir.session.wizard')
+            return Session.search_count(
+                [('data', 'like', f'%{PASSPHRASE}%')])
+
+        client = self.client('kabid_yankes')
+        path = f'konsep/{self.to_sign}/tandatangan'
+        self.assertIn(f'konsep/{self.to_sign}"',
+            self.page(client, 'konsep?tab=sign'))
+        page = self.text(self.page(client, path))
+        self.assertIn("Anda menandatangani sebagai Plh. Kepala Dinas", page)
+        self.assertIn("Edaran kewaspadaan demam berdarah", page)
+        self.assertIn("Kepala Dinas", page)
+        # Not for the Kabid next door, even with the URL
+        self.page(self.client('kabid_aptika'), path,
+            status=HTTPStatus.NOT_FOUND)
+
+        response = client.post(BASE + path, data={'frasa': PASSPHRASE})
+        self.assertEqual(response.status_code, HTTPStatus.FORBIDDEN)
+        response = self.post(client, path, {'frasa': 'salah-sekali'}, path)
+        self.assertEqual(response.headers['Location'], BASE + path)
+        self.assertIn("Frasa sandi salah: surat tidak ditandatangani.",
+            self.text(self.page(client, path)))
+        self.assertEqual(run_committed(DB_NAME, state),
+            ('in_approval', None, None))
+
+        response = self.post(client, path, {'frasa': PASSPHRASE}, path)
+        self.assertEqual(
+            response.headers['Location'], BASE + f'konsep/{self.to_sign}')
+        self.assertNotIn(PASSPHRASE, str(response.headers))
+        signed, number, title = run_committed(DB_NAME, state)
+        self.assertEqual((signed, title), ('signed', "Plh. Kepala Dinas"))
+        page = self.text(self.page(client, f'konsep/{self.to_sign}'))
+        self.assertIn(f"Surat ditandatangani dengan nomor {number}", page)
+        self.assertEqual(run_committed(DB_NAME, stored_passphrase), 0)
+
+    # Threads and links ---------------------------------------------------
+
+    def test_thread_of_rahasia_letter(self):
+        "The addressee reads and posts to a rahasia letter's thread"
+        kabid = self.client('kabid_aptika')
+        path = f'item/{self.secret}'
+        response = self.post(kabid, path + '/utas',
+            {'pesan': "Mohon <b>segera</b> dibahas"}, path)
+        self.assertEqual(
+            response.headers['Location'], BASE + path + '#utas')
+        page = self.page(kabid, path)
+        self.assertIn("Mohon &lt;b&gt;segera&lt;/b&gt; dibahas", page)
+        self.assertIn("Kabid Aptika", self.text(
+                page[page.index('id="messages"'):]))
+        # Not its agency's head
+        kadis = self.client('kadis_kominfo')
+        self.assertEqual(self.post(kadis, path + '/utas',
+                {'pesan': "Saya juga"}).status_code, HTTPStatus.NOT_FOUND)
+
+    def test_notification_links(self):
+        "A notification's record opens its page in the app, if readable"
+        kabid = self.client('kabid_aptika')
+        for model, record, target in [
+                ('esurat.disposition', self.report_item,
+                    f'item/{self.report_item}'),
+                ('esurat.outgoing', self.to_initial,
+                    f'konsep/{self.to_initial}'),
+                ]:
+            with self.subTest(model=model):
+                response = kabid.get(BASE + f'buka/{model}/{record}')
+                self.assertEqual(response.headers['Location'], BASE + target)
+        letter = run_committed(DB_NAME,
+            lambda: Pool().get('esurat.disposition')(self.secret).letter.id)
+        self.assertEqual(
+            kabid.get(BASE + f'buka/esurat.letter/{letter}').headers[
+                'Location'], BASE + f'item/{self.secret}')
+        other = self.client('kadis_kesehatan')
+        for url in [f'buka/esurat.outgoing/{self.to_initial}',
+                f'buka/esurat.letter/{letter}', 'buka/res.user/1']:
+            with self.subTest(url=url):
+                self.page(other, url, status=HTTPStatus.NOT_FOUND)
+        # Logged out: the login page, back here after it
+        response = Client(app).get(
+            BASE + f'buka/esurat.outgoing/{self.to_initial}')
+        self.assertIn('lanjut=', response.headers['Location'])
 
     def test_installable(self):
         "Manifest, icons, service worker and offline page need no login"
