@@ -20,6 +20,8 @@ from io import BytesIO
 from pathlib import Path
 
 from trytond import config
+from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 # Wide enough for a 3x phone screen of 360 CSS px to read typed text
 WIDTH = 1080
@@ -62,16 +64,25 @@ def page_image(database, letter_file, page):
 
 
 def _preview_dir(database, outgoing_id):
-    return cache_dir(database) / 'konsep' / str(int(outgoing_id))
+    # One folder per reader: the preview prints the block of who will sign,
+    # which depends on who reads it (a Plh previewing sees themselves)
+    user_id = Transaction().user
+    return (cache_dir(database) / 'konsep' / str(int(outgoing_id))
+        / str(int(user_id)))
 
 
 def preview(database, outgoing, make):
     """(key, pages) of the PDF make() returns for outgoing, made once per
     writing of the letter and per day (the draft prints today's date); the
     previews of its former texts are removed"""
+    pool = Pool()
+    User = pool.get('res.user')
+    # Also the positions the reader acts for today: a Plh who starts during
+    # the day then sees their own signature block
     key = hashlib.sha256(
         f'{outgoing.id}|{outgoing.write_date or outgoing.create_date}|'
-        f'{datetime.date.today()}|{outgoing.state}'.encode()).hexdigest()
+        f'{datetime.date.today()}|{outgoing.state}|'
+        f'{User.get_esurat_positions()}'.encode()).hexdigest()
     folder = _preview_dir(database, outgoing.id)
     path = folder / f'{key}.pdf'
     if not path.exists() and folder.exists():

@@ -87,19 +87,28 @@ class LetterPreview(OutgoingReportMixin, Report):
         Outgoing = pool.get('esurat.outgoing')
         Holding = pool.get('esurat.position.holding')
         Signature = pool.get('esurat.signature')
+        User = pool.get('res.user')
         outgoing, = Outgoing.browse(records)
         # The reader may read the letter (check_access): what it prints is
         # read as the signing does, org chart and signer included
         with without_check_access():
             outgoing = Outgoing(outgoing.id)
             position = outgoing.signer_position
-            # Whoever signs today, the definitive holder first
-            holdings = Holding.search([
-                    ('position', '=', position.id),
-                    ('current', '=', True),
-                    ('kind', '!=', 'assistant'),
-                    ], order=[('kind', 'ASC'), ('id', 'ASC')], limit=1)
-            user = holdings[0].user if holdings else None
+            # Who will sign: the reader when they hold or act for the
+            # signer's position (the Plh previewing what they sign), else
+            # whoever acts for it today (a Plh or Plt stands in for an
+            # absent holder), else its holder
+            reader = Transaction().user
+            if User.may_approve_as(position, reader):
+                user = User(reader)
+            else:
+                holdings = sorted(Holding.search([
+                            ('position', '=', position.id),
+                            ('current', '=', True),
+                            ('kind', '!=', 'assistant'),
+                            ]),
+                    key=lambda h: (h.kind == 'definitive', h.id))
+                user = holdings[0].user if holdings else None
             letter = outgoing.render_data(user, position)
             # The statement, the closing, the layout: as they will print,
             # but no QR code on a letter nobody signed

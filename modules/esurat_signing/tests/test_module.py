@@ -758,6 +758,25 @@ class EsuratSigningTestCase(
         with as_user(org.u_kabid), self.assertRaises(AccessError):
             preview(secret)
 
+        # The head on leave: the drafter and the Plh both see the block the
+        # Plh will sign, not the absent holder's
+        Holding = pool.get('esurat.position.holding')
+        Holding.create([{
+                    'position': org.p_kadis.id, 'user': org.u_sekdis.id,
+                    'kind': 'plh', 'reason': 'leave',
+                    'start_date': TODAY, 'end_date': TODAY,
+                    'state': 'active'}])
+        for user in [org.u_staff, org.u_sekdis]:
+            with self.subTest(user=user.login), as_user(user):
+                last = page_texts(preview(outgoing)[1])[-1]
+                self.assertIn("Plh. KEPALA DINAS", last)
+                self.assertIn(org.u_sekdis.name, last)
+                self.assertNotIn(org.u_kadis.name, last)
+        # The head previewing is shown as the head
+        with as_user(org.u_kadis):
+            last = page_texts(preview(outgoing)[1])[-1]
+            self.assertIn(org.u_kadis.name, last)
+
     @with_transaction()
     def test_delivery_in_indonesian(self):
         """The email to an outside recipient and the thread entry, both
