@@ -160,11 +160,13 @@ class Action:
         module, fs_id = xml_id.split('.')
         decoder = PYSONDecoder(context or {})
         row = db.execute("""
-            SELECT w.id, w.res_model, w.domain FROM ir_model_data d
+            SELECT w.id, w.res_model, w.domain, w."limit" FROM ir_model_data d
             JOIN ir_action_act_window w ON w.id = d.db_id
             WHERE d.module = %s AND d.fs_id = %s""",
             (module, fs_id)).fetchone()
-        self.id, self.model, domain = row
+        self.id, self.model, domain, limit = row
+        # sao's screen takes the action's limit, else its own (1,000)
+        self.limit = limit or LIMIT
         self.domain = decoder.decode(domain) if domain else []
         self.tabs = [
             (name, decoder.decode(domain) if domain else [], count)
@@ -210,8 +212,10 @@ class Screen:
         self.form_fields = read_fields(views['form'])
         self.form_view = views['form']
 
-    def open_list(self, domain, limit=LIMIT):
+    def open_list(self, domain, limit=None):
         "search, search_count when the page is full, read of the first rows"
+        if limit is None:
+            limit = self.action.limit
         ids = self.client.model(self.model, 'search', domain, 0, limit, None)
         if len(ids) == limit:
             self.client.model(

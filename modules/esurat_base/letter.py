@@ -275,10 +275,13 @@ class Letter(
                 Index(t,
                     (t.unit, Index.Equality()),
                     (t.received_date, Index.Range(order='DESC'))),
-                Index(t, (t.agenda_number, Index.Similarity(begin=True))),
-                Index(t,
-                    (t.sender_number, Index.Similarity(begin=True))),
+                # The search box (rec_name) and the columns' own searches:
+                # trigrams for "contains", on the expression Tryton searches
+                # (COALESCE for a field that may be empty)
+                Index(t, (Coalesce(t.agenda_number, ''), Index.Similarity())),
+                Index(t, (t.sender_number, Index.Similarity())),
                 Index(t, (t.sender, Index.Similarity())),
+                Index(t, (t.subject, Index.Similarity())),
                 Index(t, (t.received_date, Index.Range(order='DESC'))),
                 Index(t, (t.sender_date, Index.Range())),
                 Index(t, (t.classification, Index.Range())),

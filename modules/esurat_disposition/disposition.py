@@ -180,6 +180,12 @@ class Disposition(
                     include=[t.letter, t.letter_restricted, t.state],
                     where=t.state != 'recalled'),
                 Index(t, (t.letter, Index.Range())),
+                # The letters disposed into an agency (its operators'
+                # rule), recalled ones included: an index-only range per
+                # position instead of a scan of every disposition
+                Index(t,
+                    (t.to_position, Index.Equality()),
+                    (t.letter, Index.Range())),
                 Index(t, (t.parent, Index.Range())),
                 Index(t, (t.from_position, Index.Equality())),
                 Index(t, (t.deadline, Index.Range()),
