@@ -131,7 +131,13 @@ class Outgoing(
         "**bold**, *italic*, __underline__; \\* prints *.")
     enclosures = fields.Char(
         "Enclosures", size=TEXT_SIZES['enclosures'], states=_states,
-        help="e.g. \"1 (satu) berkas\"")
+        help="e.g. \"1 (satu) berkas\", for enclosures sent on paper; "
+        "with enclosure files the letter counts them.")
+    enclosure_files = fields.One2Many(
+        'esurat.outgoing.enclosure', 'outgoing', "Enclosure Files",
+        states=_states,
+        help="PDF, JPG or PNG: their pages follow the letter's "
+        "in the signed PDF.")
     addressee_text = fields.Text(
         "Addressee Block", size=TEXT_SIZES['addressee_text'],
         states=_states,
@@ -175,6 +181,8 @@ class Outgoing(
     content_hidden = fields.Function(
         fields.Boolean("Content Hidden"), 'get_content_hidden')
     cancel_reason = fields.Text("Cancellation Reason", readonly=True)
+    may_cancel = fields.Function(
+        fields.Boolean("May Cancel"), 'get_may_cancel')
     state = fields.Selection([
             ('draft', "Draft"),
             ('in_approval', "In Approval"),
@@ -227,8 +235,9 @@ class Outgoing(
                     'depends': ['state', 'to_act', 'current_kind'],
                     },
                 'cancel': {
-                    'invisible': Eval('state') == 'cancelled',
-                    'depends': ['state'],
+                    'invisible': ((Eval('state') == 'cancelled')
+                        | ~Eval('may_cancel')),
+                    'depends': ['state', 'may_cancel'],
                     },
                 })
 
@@ -568,22 +577,13 @@ class Outgoing(
         also by its drafter; no administrator overrules them"""
         pool = Pool()
         Signature = pool.get('esurat.signature')
-        User = pool.get('res.user')
         user_id = Transaction().user
         reason = (reason or '').strip()
         if not reason:
             raise OutgoingValidationError(gettext(
                     'esurat_signing.msg_outgoing_cancel_reason'))
         for outgoing in outgoings:
-            if outgoing.state == 'signed':
-                allowed = User.may_approve_as(
-                    outgoing.signature.position if outgoing.signature
-                    else outgoing.signer_position, user_id)
-            else:
-                allowed = (
-                    outgoing.drafter and outgoing.drafter.id == user_id
-                    or User.may_approve_as(outgoing.signer_position, user_id))
-            if user_id and not allowed:
+            if user_id and not outgoing.cancel_allowed(user_id):
                 raise OutgoingAccessError(gettext(
                         'esurat_signing.msg_outgoing_cancel_right',
                         outgoing=outgoing.safe_name))
@@ -595,6 +595,23 @@ class Outgoing(
         for outgoing in outgoings:
             outgoing.chat_post(
                 'esurat_signing.msg_outgoing_cancelled_chat', reason=reason)
+
+    def cancel_allowed(self, user_id):
+        "Whether the user may cancel the letter (see cancel_with)"
+        pool = Pool()
+        User = pool.get('res.user')
+        if self.state == 'signed':
+            return User.may_approve_as(
+                self.signature.position if self.signature
+                else self.signer_position, user_id)
+        return bool(
+            self.drafter and self.drafter.id == user_id
+            or User.may_approve_as(self.signer_position, user_id))
+
+    def get_may_cancel(self, name):
+        # The approvers between drafter and signer do not see the button
+        return (self.state != 'cancelled'
+            and self.cancel_allowed(Transaction().user))
 
     @classmethod
     def assign_number(cls, outgoing, date):
@@ -691,6 +708,7 @@ class Outgoing(
                 on_behalf = ''
                 signer_position = position.name
             to = [r for r in self.recipients if not r.is_copy]
+            files = self.enclosure_files
             if self.addressee_text:
                 addressees = self.addressee_text.splitlines()
             else:
@@ -727,7 +745,9 @@ class Outgoing(
                 # "Sifat" shows the confidentiality only when not ordinary
                 confidentiality=(self.confidentiality.name
                     if self.confidentiality.code != 'biasa' else ''),
-                enclosures=self.enclosures or '-',
+                enclosures=(render.enclosure_count(len(files)) if files
+                    else self.enclosures or '-'),
+                appendices=tuple(f.as_pdf() for f in files),
                 addressees=addressees,
                 addressee_place=place,
                 copies=[r.printed_name for r in self.recipients if r.is_copy],
@@ -853,10 +873,10 @@ class Outgoing(
                         outgoing, 'esurat_signing.msg_version_edited')
 
 
-def _check_route_editable(records, values=None):
-    """Refuse a client's change to recipients or approval steps (records)
-    unless their letter, and the one they would move to, is a draft of the
-    user"""
+def check_letter_editable(records, values=None):
+    """Refuse a client's change to recipients, approval steps or enclosures
+    (records) unless their letter, and the one they would move to, is a
+    draft of the user"""
     pool = Pool()
     Outgoing = pool.get('esurat.outgoing')
     outgoings = {r.outgoing for r in records}
@@ -993,7 +1013,7 @@ class Recipient(
         super().check_modification(
             mode, recipients, values=values, external=external)
         if external:
-            _check_route_editable(recipients, values)
+            check_letter_editable(recipients, values)
 
     @classmethod
     def copy(cls, recipients, default=None):
@@ -1177,7 +1197,7 @@ class Approval(ClientWriteMixin, ModelSQL, ModelView):
         super().check_modification(
             mode, approvals, values=values, external=external)
         if external:
-            _check_route_editable(approvals, values)
+            check_letter_editable(approvals, values)
 
     @classmethod
     def copy(cls, approvals, default=None):

@@ -15,21 +15,24 @@ import hashlib
 import io
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 import qrcode
 from PIL import Image as PILImage
+from PIL import ImageOps
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab import rl_config
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm, inch
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate, CondPageBreak, Flowable, Frame, PageTemplate, Paragraph,
     Spacer, Table, TableStyle)
@@ -106,6 +109,9 @@ ORDER_VERBS = {
     'surat_tugas': 'MENUGASKAN:',
     }
 DEFAULT_ORDER_VERB = 'MEMERINTAHKAN:'
+# The heading of a surat pengantar's table of what it sends
+TRANSMITTAL_HEADING = (
+    'No', 'Naskah Dinas/Barang yang Dikirimkan', 'Banyaknya', 'Keterangan')
 # The lines above the signature of the layouts dated where they are issued
 ISSUED = {
     'decree': 'Ditetapkan di',
@@ -174,6 +180,9 @@ class LetterData:
     letter_type: str = ''
     # A draft: KONSEP across every page, no QR code
     draft: bool = False
+    # The enclosures (lampiran) as PDFs (enclosure_pdf), their pages after
+    # the letter's, so that its signature covers them
+    appendices: tuple = ()
 
 
 def format_date_id(date):
@@ -789,6 +798,101 @@ def _story_letter(data):
     return story
 
 
+def _runs_of(lines):
+    "The lines (lists of runs) of a paragraph or an item as one cell"
+    runs = []
+    for line in lines:
+        if runs:
+            runs.append(markup.Run(' '))
+        runs += line
+    return runs
+
+
+def _transmittal_items(blocks):
+    """The items a surat pengantar sends, each (naskah, banyaknya,
+    keterangan) cells, and the blocks that are not items: the rows of the
+    body's tables (a heading row and a number column of the drafter's are
+    left out), else its list items or paragraphs, one item each"""
+    items, rest = [], []
+    tables = [b for b in blocks if isinstance(b, markup.Table)]
+    for block in blocks:
+        if isinstance(block, markup.Table):
+            for row in block.rows[1:] if block.header else block.rows:
+                if len(row) > 3 and markup.plain(row[0]).rstrip(
+                        '.').isdigit():
+                    row = row[1:]
+                items.append((row + [[]] * 3)[:3])
+        elif not tables and isinstance(block, markup.List):
+            items += [[_runs_of(i.lines), [], []] for i in block.items]
+        elif not tables and isinstance(block, markup.Paragraph):
+            items.append([_runs_of(block.lines), [], []])
+        else:
+            rest.append(block)
+    return items, rest
+
+
+def _story_transmittal(data):
+    """Surat pengantar: place and date, Yth., SURAT PENGANTAR and NOMOR,
+    the table of what is sent (No., Naskah Dinas/Barang, Banyaknya,
+    Keterangan), the sender's signature and the receipt for the
+    receiver"""
+    items, rest = _transmittal_items(markup.parse(data.body))
+    table = markup.Table(
+        [[markup.inline(h) for h in TRANSMITTAL_HEADING]]
+        + [[markup.inline(f'{n}.')] + cells
+            for n, cells in enumerate(items, 1)],
+        header=True)
+    story = [
+        TextLines([_dateline(data, 'letter')], align='right'),
+        Spacer(0, LEADING),
+        ]
+    story += _addressee_block(data)
+    story += _heading(data.title or 'SURAT PENGANTAR', data.number)
+    story += _body(data, [table] + rest)
+    story += _closing(data)
+    story += [
+        Spacer(0, LEADING),
+        TextLines([
+                'Diterima tanggal ....................',
+                'Penerima,', '', '', '',
+                '(......................................)',
+                'NIP.']),
+        ]
+    story += _copies(data)
+    return story
+
+
+def _story_staff_study(data):
+    """Telaah staf: TELAAH STAF, Kepada, Dari, Tanggal, Nomor, Lampiran,
+    Perihal; its parts (Persoalan, Praanggapan, Fakta yang Mempengaruhi,
+    Analisis, Kesimpulan, Saran) numbered in the order written"""
+    blocks = markup.parse(data.body)
+    number = 0
+    for index, block in enumerate(blocks):
+        if isinstance(block, markup.Section) and block.blocks:
+            number += 1
+            blocks[index] = markup.Section(
+                f'{number}. {block.label}', block.blocks)
+    story = [
+        TextLines([(data.title or 'TELAAH STAF').upper()], align='center',
+            bold=True, size=FONT_SIZE + 2),
+        Spacer(0, LEADING),
+        FieldTable([
+                ('Kepada Yth.',
+                    '\n'.join(_numbered(data.addressees)) or '-'),
+                ('Dari', data.sender or data.signer.position),
+                ('Tanggal', format_date_id(data.date)),
+                ('Nomor', data.number),
+                ('Lampiran', data.enclosures or '-'),
+                ('Perihal', data.subject),
+                ]),
+        _Rule(),
+        ]
+    story += _body(data, blocks)
+    story += _closing(data)
+    return story
+
+
 def _story_memo(data):
     title = data.title or DEFAULT_TITLES['memo']
     story = [
@@ -959,12 +1063,21 @@ STORIES = {
     }
 
 
+# Letter types whose form Permendagri 1/2023 gives apart from their layout's
+# (a surat pengantar is a letter, a telaah staf a memo, for their registers)
+TYPE_STORIES = {
+    'surat_pengantar': _story_transmittal,
+    'telaah_staf': _story_staff_study,
+    }
+
+
 def render_letter(data, compress=True):
     """The letter as PDF bytes.
 
     compress=False writes uncompressed content streams (for tests)."""
     layout = LAYOUT_ALIASES.get(data.layout, data.layout)
-    story = STORIES.get(layout, _story_letter)(data)
+    story = TYPE_STORIES.get(
+        data.letter_type, STORIES.get(layout, _story_letter))(data)
 
     if not data.letterhead.logo:
         # Tata Naskah Dinas puts the lambang daerah in the kop; a letter
@@ -1021,4 +1134,102 @@ def render_letter(data, compress=True):
                 onPageEnd=page_end),
             ])
     document.build(story)
+    if data.appendices:
+        return append_pages(output.getvalue(), data.appendices)
+    return output.getvalue()
+
+
+# Enclosures ----------------------------------------------------------------
+
+_DIGITS = [
+    '', 'satu', 'dua', 'tiga', 'empat', 'lima', 'enam', 'tujuh', 'delapan',
+    'sembilan', 'sepuluh', 'sebelas']
+
+
+def number_words(number):
+    "A number below 1 000 in Indonesian words: 12 is dua belas"
+    if number < 12:
+        return _DIGITS[number]
+    if number < 20:
+        return f'{_DIGITS[number - 10]} belas'
+    for size, word in [(100, 'puluh'), (1000, 'ratus')]:
+        if number < size:
+            base = size // 10
+            head, rest = divmod(number, base)
+            words = ('se' + word if head == 1 and base == 100
+                else f'{_DIGITS[head]} {word}')
+            return f'{words} {number_words(rest)}' if rest else words
+    raise ValueError(number)
+
+
+def enclosure_count(count):
+    "The Lampiran line for count files: 2 (dua) berkas"
+    return f'{count} ({number_words(count)}) berkas'
+
+
+class EnclosureError(ValueError):
+    "A PDF whose pages cannot be taken into the letter (encrypted, broken)"
+
+
+_pdfium_lock = threading.Lock()
+
+
+def enclosure_pdf(data, mimetype):
+    """An enclosure (a scan's PDF, JPEG or PNG, as esurat_base's scan
+    checks them) as PDF bytes: an image becomes an A4 page, fitted within
+    the letter's margins and turned as its camera says"""
+    if mimetype == 'application/pdf':
+        # Opened now: an encrypted PDF passes the scan checks but has no
+        # pages to give
+        with _pdfium_lock:
+            document = _open_pdf(data)
+            document.close()
+        return data
+    image = PILImage.open(io.BytesIO(data))
+    # Read from the header: a picture is decoded only when it must turn
+    orientation = image.getexif().get(0x0112, 1)
+    if orientation != 1:
+        image = ImageOps.exif_transpose(image)
+    width, height = image.size
+    page = A4 if height >= width else landscape(A4)
+    room_w = page[0] - MARGIN_LEFT - MARGIN_RIGHT
+    room_h = page[1] - MARGIN_TOP - MARGIN_BOTTOM
+    scale = min(room_w / width, room_h / height)
+    output = io.BytesIO()
+    canvas = Canvas(output, pagesize=page)
+    # A JPEG that needs no turning is embedded as it is, not re-encoded
+    source = (io.BytesIO(data)
+        if mimetype == 'image/jpeg' and orientation == 1 else image)
+    canvas.drawImage(
+        ImageReader(source), (page[0] - width * scale) / 2,
+        (page[1] - height * scale) / 2, width * scale, height * scale)
+    canvas.showPage()
+    canvas.save()
+    return output.getvalue()
+
+
+def _open_pdf(data):
+    import pypdfium2
+    try:
+        return pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as error:
+        raise EnclosureError(str(error))
+
+
+def append_pages(pdf, appendices):
+    "pdf with the pages of the PDFs appendices after its own"
+    # PDFium is not thread-safe, and Tryton's server may run threads
+    with _pdfium_lock:
+        document = _open_pdf(pdf)
+        try:
+            for appendix in appendices:
+                source = _open_pdf(appendix)
+                try:
+                    document.import_pages(source)
+                finally:
+                    source.close()
+            output = io.BytesIO()
+            document.save(output)
+        finally:
+            document.close()
     return output.getvalue()

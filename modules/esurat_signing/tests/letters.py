@@ -105,6 +105,27 @@ BODIES = {
         "benar bertugas di Puskesmas Sukamaju sejak 1 Maret 2015.\n\n"
         "Demikian surat keterangan ini dibuat untuk dipergunakan "
         "sebagaimana mestinya."),
+    'surat_pengantar': (
+        "| No | Naskah Dinas/Barang | Banyaknya | Keterangan |\n"
+        "|---|---|---|---|\n"
+        "| 1 | Laporan Capaian Program Imunisasi Triwulan III | 1 (satu) "
+        "berkas | Untuk diketahui |\n"
+        "| 2 | Data Sasaran Imunisasi 2027 | 2 (dua) berkas | Untuk "
+        "ditindaklanjuti |"),
+    'telaah_staf': (
+        "Persoalan:\n"
+        "Cakupan imunisasi dasar lengkap triwulan III baru 71 %.\n\n"
+        "Praanggapan:\n"
+        "Target tahunan 95 % masih dapat dicapai.\n\n"
+        "Fakta yang Mempengaruhi:\n"
+        "1. vaksin tersedia di semua puskesmas;\n"
+        "2. dua puskesmas kekurangan tenaga vaksinator.\n\n"
+        "Analisis:\n"
+        "Kekurangan tenaga menurunkan jumlah sesi posyandu.\n\n"
+        "Kesimpulan:\n"
+        "Perlu tambahan tenaga vaksinator sementara.\n\n"
+        "Saran:\n"
+        "Menugaskan vaksinator dari puskesmas terdekat."),
     }
 
 # (layout of esurat.letter.type, title, subject, addressees) per type code
@@ -124,6 +145,10 @@ TYPES = {
     'keputusan': ('decree', "KEPUTUSAN", "Tim Koordinasi SPBE", ()),
     'surat_keterangan': ('statement', "SURAT KETERANGAN", "Keterangan Kerja",
         ()),
+    'surat_pengantar': ('letter', "SURAT PENGANTAR",
+        "Pengiriman Laporan Imunisasi", ("Kepala Dinas Kesehatan Provinsi",)),
+    'telaah_staf': ('memo', "TELAAH STAF", "Kekurangan Tenaga Vaksinator",
+        ("Kepala Dinas Kesehatan",)),
     }
 
 

@@ -67,11 +67,16 @@ class EsuratSigningTestCase(
     policy_readme = Path(__file__).parents[1] / 'README.md'
 
     def policy_fixture(self):
-        "A signed letter with a certificate, its steps and a recipient"
+        """A signed letter with a certificate, its steps, a recipient and
+        an enclosure"""
         org = create_signing_org()
+        photo = BytesIO()
+        Image.new('L', (40, 30)).save(photo, format='PNG')
         self.signed(org, recipients=[{
                     'kind': 'external', 'name': "Direktur RSUD",
-                    'email': 'rsud@example.com'}])
+                    'email': 'rsud@example.com'}],
+            enclosure_files=[('create', [
+                            {'name': "foto.png", 'data': photo.getvalue()}])])
 
     @with_transaction()
     def test_default_signer(self):
@@ -1351,6 +1356,122 @@ class EsuratSigningTestCase(
         with Transaction().set_user(org.u_operator.id):
             self.assertEqual(Outgoing.hidden_outgoing_ids({outgoing.id}),
                 {outgoing.id})
+
+    @with_transaction()
+    def test_enclosures_signed_with_the_letter(self):
+        """A PDF and a photo attached to a letter: the Lampiran line counts
+        them, their pages follow the letter's in the signed PDF, the
+        signature covers them and they are delivered with it; other files
+        are refused in Indonesian; another agency cannot read them, and
+        of a rahasia letter only the people on it"""
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        Enclosure = pool.get('esurat.outgoing.enclosure')
+        Signature = pool.get('esurat.signature')
+        load_indonesian()
+        org = create_signing_org()
+        document = BytesIO()
+        pdf = canvas.Canvas(document)
+        for page in [1, 2]:
+            pdf.drawString(100, 700, f"Daftar peserta halaman {page}")
+            pdf.showPage()
+        pdf.save()
+        photo = BytesIO()
+        Image.new('RGB', (400, 300), 'red').save(photo, format='JPEG')
+        files = [
+            {'name': "daftar.pdf", 'data': document.getvalue()},
+            # Named as a PNG, kept as the JPEG its content is
+            {'name': "foto.png", 'data': photo.getvalue()},
+            ]
+        with Transaction().set_context(language='id'), as_user(org.u_staff):
+            for name, data in [
+                    ("surat.docx", b'PK\x03\x04' + bytes(200)),
+                    ("rusak.pdf", b'%PDF-1.7 rusak')]:
+                with self.subTest(name=name), \
+                        self.assertRaises(ValidationError) as cm:
+                    self.draft(org, enclosure_files=[('create', [
+                                    {'name': name, 'data': data}])])
+                self.assertIn(name.split('.')[0], cm.exception.message)
+                self.assertRegex(cm.exception.message, r"bukan|tidak")
+        outgoing = self.draft(
+            org, enclosure_files=[('create', files)],
+            recipients=[{'kind': 'internal', 'position': org.p_kadinkes.id}])
+        self.assertEqual(
+            [(e.name, e.mimetype, e.pages) for e in outgoing.enclosure_files],
+            [("daftar.pdf", 'application/pdf', 2),
+                ("foto.jpg", 'image/jpeg', 1)])
+        self.submit(org, outgoing)
+        # Submitted: the drafter no longer changes them
+        with as_user(org.u_staff):
+            with self.refused(AccessError):
+                Enclosure.create([{**files[0], 'outgoing': outgoing.id}])
+            with self.refused(AccessError):
+                Enclosure.delete(list(outgoing.enclosure_files))
+        for user in [org.u_kasi, org.u_kabid, org.u_sekdis]:
+            self.approve(user, outgoing)
+        outgoing = self.sign(org.u_kadis, outgoing)
+        signed = outgoing.signature.pdf
+        texts = page_texts(signed)
+        self.assertIn("Lampiran : 2 (dua) berkas", texts[0])
+        self.assertEqual(texts[-3:-1], [
+                "Daftar peserta halaman 1", "Daftar peserta halaman 2"])
+        self.assertEqual(texts[-1], '')
+        self.assertTrue(len(texts) >= 4)
+        validation = pades.validate(
+            signed, Signature.trust_anchors(), Signature.revoked())
+        # The signature covers the whole file, enclosure pages included
+        self.assertTrue(validation.intact and validation.valid)
+        run_queue()
+        # Delivered with the letter: the receiving agency's copy has them
+        recipient, = outgoing.recipients
+        self.assertEqual(recipient.delivery_state, 'delivered')
+        self.assertEqual(
+            bytes(recipient.letter.files[0].data), bytes(signed))
+        ids = [e.id for e in outgoing.enclosure_files]
+        for user in [org.u_op_dinkes, org.u_kadinkes]:
+            with self.subTest(user=user.login), as_user(user):
+                self.assertEqual(Enclosure.search([]), [])
+                with self.assertRaises(AccessError):
+                    Enclosure.read(ids, ['name', 'data'])
+        with as_user(org.u_operator):
+            self.assertEqual(len(Enclosure.read(ids, ['data'])), 2)
+        # Rahasia: the operator sees the letter, not its enclosures
+        Outgoing.write([outgoing], {
+                'confidentiality': reference('confidentiality_secret')})
+        with as_user(org.u_operator):
+            rows = Enclosure.read(ids, ['name', 'data'])
+            self.assertEqual(
+                {(r['name'], r['data']) for r in rows}, {('***', None)})
+        with as_user(org.u_staff):
+            rows = Enclosure.read(ids, ['name', 'data'])
+            self.assertEqual(rows[0]['name'], "daftar.pdf")
+            self.assertIsNotNone(rows[0]['data'])
+
+    @with_transaction()
+    def test_cancel_only_for_drafter_and_signer(self):
+        """The approvers between drafter and signer neither see BATALKAN
+        SURAT nor may cancel; the drafter and the signer see it"""
+        pool = Pool()
+        Outgoing = pool.get('esurat.outgoing')
+        org = create_signing_org()
+        outgoing = self.draft(org)
+        self.submit(org, outgoing)
+        for user in [org.u_kasi, org.u_kabid, org.u_sekdis]:
+            with self.subTest(user=user.login), as_user(user):
+                self.assertFalse(Outgoing(outgoing.id).may_cancel)
+                with self.assertRaises(AccessError):
+                    self.run_wizard('esurat.outgoing.cancel', outgoing,
+                        ({'start': {'reason': "Salah"}}, 'cancel'))
+        self.assertEqual(Outgoing(outgoing.id).state, 'in_approval')
+        for user in [org.u_staff, org.u_kadis]:
+            with as_user(user):
+                self.assertTrue(Outgoing(outgoing.id).may_cancel)
+        with as_user(org.u_staff):
+            self.run_wizard('esurat.outgoing.cancel', outgoing,
+                ({'start': {'reason': "Batal rapat"}}, 'cancel'))
+            outgoing = Outgoing(outgoing.id)
+            self.assertEqual(outgoing.state, 'cancelled')
+            self.assertFalse(outgoing.may_cancel)
 
     @with_transaction()
     def test_huge_texts_refused_in_indonesian(self):

@@ -369,6 +369,46 @@ class LayoutTestCase(unittest.TestCase):
             "Perawat Ahli")
         self.assertNotIn("TENTANG", page_texts(pdf)[0])
 
+    def test_surat_pengantar(self):
+        """The table of what is sent under its own heading, numbered by the
+        letter (the drafter's numbers and heading row left out), then the
+        sender's signature and the receiver's receipt"""
+        pdf = self.render('surat_pengantar')
+        self.assertInOrder(
+            pdf, "Sukamaju, 1 Desember 2026", "Yth. Kepala Dinas Kesehatan",
+            "di Tempat", "SURAT PENGANTAR", "NOMOR 400.7/123/DINKES/2026",
+            "Naskah Dinas/Barang yang Dikirimkan", "Banyaknya", "Keterangan",
+            "1. Laporan Capaian", "1 (satu) berkas", "Untuk diketahui",
+            "2. Data Sasaran", "KEPALA DINAS KESEHATAN,",
+            "Diterima tanggal", "Penerima,")
+        self.assertAligned(pdf, "No ", "1. Laporan", "2. Data")
+        self.assertAligned(
+            pdf, "Banyaknya", "1 (satu) berkas", "2 (dua) berkas")
+        text = ' '.join(page_texts(pdf))
+        self.assertEqual(text.count("Naskah Dinas/Barang"), 1)
+        self.assertNotIn("Hal :", text)
+        # Without a table, each list item is an item sent
+        pdf = self.render(
+            'surat_pengantar', body="1. Surat Keputusan\n2. Peta lokasi")
+        self.assertInOrder(
+            pdf, "Keterangan", "1. Surat Keputusan", "2. Peta lokasi")
+
+    def test_telaah_staf(self):
+        "Kepada, Dari, ..., Perihal; its parts numbered and aligned"
+        pdf = self.render('telaah_staf', enclosures="1 (satu) berkas")
+        self.assertInOrder(
+            pdf, "TELAAH STAF", "Kepada Yth.", "Dari", "Tanggal", "Nomor :",
+            "Lampiran : 1 (satu) berkas", "Perihal :",
+            "1. Persoalan", "2. Praanggapan", "3. Fakta yang Mempengaruhi",
+            "1. vaksin", "4. Analisis", "5. Kesimpulan", "6. Saran",
+            "KEPALA DINAS KESEHATAN,")
+        self.assertAligned(
+            pdf, "1. Persoalan", "2. Praanggapan", "6. Saran")
+        self.assertAligned(pdf, "Cakupan", "Target", "Menugaskan")
+        text = page_texts(pdf)[0]
+        self.assertNotIn("Tembusan", text)
+        self.assertNotIn("Sukamaju, 1 Desember", text)
+
     def test_markup_escaped(self):
         """reportlab's tags and entities in any block print as typed; the
         markup's own marks print when escaped or unpaired"""
