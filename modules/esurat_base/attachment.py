@@ -91,21 +91,52 @@ class Attachment(FilestoreMixin, metaclass=PoolMeta):
         super().write(*checked)
 
     @classmethod
+    def _hidden_letters(cls, ids):
+        """Ids of the letters whose content the current user must not see
+        among the resources of the attachments of ids"""
+        pool = Pool()
+        Letter = pool.get('esurat.letter')
+        transaction = Transaction()
+        if not transaction.user or not transaction.check_access:
+            return set()
+        with without_check_access():
+            letters = {
+                a.resource.id for a in cls.browse(ids)
+                if _model_name(a.resource) == 'esurat.letter'}
+        return set(Letter.hidden_content_ids(list(letters), checked=True))
+
+    @classmethod
     def check_access(cls, ids, mode='read'):
         """The files clipped to a rahasia letter are as hidden as its scans:
         reading them needs the right to read the letter's content"""
         pool = Pool()
         Letter = pool.get('esurat.letter')
         super().check_access(ids, mode=mode)
-        transaction = Transaction()
-        if not transaction.user or not transaction.check_access:
-            return
-        with without_check_access():
-            letters = {
-                a.resource.id for a in cls.browse(ids)
-                if _model_name(a.resource) == 'esurat.letter'}
-        hidden = Letter.hidden_content_ids(list(letters), checked=True)
+        hidden = cls._hidden_letters(ids)
         if hidden:
             raise LetterAccessError(gettext(
                     'esurat_base.msg_attachment_restricted',
                     letter=Letter(min(hidden)).agenda_number or ''))
+
+    @classmethod
+    def search(
+            cls, domain, offset=0, limit=None, order=None, count=False,
+            **kwargs):
+        # Not even listed: their ids and number tell that a rahasia letter
+        # has files (Tryton's search already keeps those whose record the
+        # user may read)
+        transaction = Transaction()
+        if (kwargs.get('query') or not transaction.user
+                or not transaction.check_access):
+            return super().search(
+                domain, offset=offset, limit=limit, order=order,
+                count=count, **kwargs)
+        records = super().search(
+            domain, offset=offset, limit=limit, order=order, **kwargs)
+        hidden = cls._hidden_letters([r.id for r in records])
+        if hidden:
+            with without_check_access():
+                records = [r for r in cls.browse(records)
+                    if not (_model_name(r.resource) == 'esurat.letter'
+                        and r.resource.id in hidden)]
+        return len(records) if count else records

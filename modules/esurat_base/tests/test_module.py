@@ -914,11 +914,19 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         with as_user(org.u_kadis):
             data, = Attachment.read([attachment.id], ['data'])
             self.assertTrue(data['data'].startswith(b'%PDF'))
+        with as_user(org.u_kadis):
+            self.assertEqual(
+                Attachment.search([('resource', '=', str(secret))]),
+                [attachment])
         for user in [org.u_operator, org.u_superadmin]:
             with self.subTest(user=user.login), as_user(user):
                 for names in [['data'], ['name']]:
                     with self.assertRaises(LetterAccessError):
                         Attachment.read([attachment.id], names)
+                # Not even listed or counted
+                for domain in [[], [('resource', '=', str(secret))]]:
+                    self.assertEqual(Attachment.search(domain), [])
+                    self.assertEqual(Attachment.search_count(domain), 0)
 
     @with_transaction()
     def test_restricted_content(self):
