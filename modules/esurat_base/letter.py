@@ -699,8 +699,13 @@ class Letter(
     @ModelView.button
     @Workflow.transition('registered')
     def register(cls, letters):
+        pool = Pool()
+        Unit = pool.get('esurat.unit')
         today = datetime.date.today()
         user = Transaction().user
+        # The agenda books' locks first: Tryton restarts the transaction to
+        # take them, and whatever ran before would run twice
+        Unit.lock(list({l.unit for l in letters}))
         for letter in letters:
             letter.check_registrable()
         for letter in sorted(letters, key=lambda l: l.id):
