@@ -2,14 +2,17 @@
 # this repository contains the full copyright notices and license terms.
 """The phone app of esurat_mobile (issue 12) in a real browser at 360×740:
 the Kepala Dinas from the login to a sent disposition, every tap counted
-against the budget of modules/esurat_mobile/README.md; the Plh Kepala Dinas
-Kesehatan reads a draft as it will print and signs it."""
+against the budget of modules/esurat_mobile/README.md; the Kabid reports
+done with a photo; the Kasi reads why his draft came back; the Plh Kepala
+Dinas Kesehatan reads a draft as it will print and signs it, and switches
+the position acted as."""
 import base64
 import datetime
 import io
 import re
 import secrets
 
+import pytest
 from playwright.sync_api import expect
 
 PHONE = {'width': 360, 'height': 740}
@@ -35,34 +38,96 @@ def _scan():
         'base64': base64.b64encode(buffer.getvalue()).decode()}
 
 
-def test_kepala_dinas_disposes_from_the_phone_app(esurat, browser,
-        screenshots):
-    token = secrets.token_hex(3)
-    subject = f"Undangan rapat percepatan SPBE {token}"
-    # The operator registers and distributes a letter with its scan
+def _photo():
+    "A photo as a phone takes it (JPEG)"
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.new('RGB', (640, 480), (180, 160, 120)).save(buffer, 'JPEG')
+    return buffer.getvalue()
+
+
+def _register(esurat, subject, position):
+    """The id of a letter of subject that Diskominfo's operator registers
+    with a scan and distributes to position (a name)"""
     operator = esurat.login('op.kominfo')
-    kadis_position, = operator('model.esurat.position.search',
-        [('name', '=', "Kepala Dinas Komunikasi dan Informatika")],
-        0, None, None)
+    position_id, = operator('model.esurat.position.search',
+        [('name', '=', position)], 0, None, None)
     letter_type, = operator('model.esurat.letter.type.search',
         [('code', '=', 'surat_undangan')], 0, 1, None)
     classification, = operator('model.esurat.classification.search',
         [('code', '=', '500.12')], 0, 1, None)
     letter_id, = operator('model.esurat.letter.create', [{
                 'sender': "Kementerian PANRB",
-                'sender_number': f"B-{token}/MENPAN/2026",
+                'sender_number': f"B-{secrets.token_hex(3)}/MENPAN/2026",
                 'sender_date': _day(-2),
                 'received_date': _day(),
                 'subject': subject,
                 'letter_type': letter_type,
                 'classification': classification,
                 'addressees': [['create', [
-                                {'position': kadis_position, 'kind': 'to'}]]],
+                                {'position': position_id, 'kind': 'to'}]]],
                 'files': [['create', [
                                 {'name': 'scan.pdf', 'data': _scan()}]]],
                 }])
     operator('model.esurat.letter.register', [letter_id])
     operator('model.esurat.letter.distribute', [letter_id])
+    return letter_id
+
+
+def _dispose(rpc, item_id, position):
+    "Dispose the item to position (a name) through sao's Dispose wizard"
+    to, = rpc('model.esurat.position.search',
+        [('name', '=', position)], 0, None, None)
+    context = rpc.context
+    rpc.context = dict(context, active_model='esurat.disposition',
+        active_id=item_id, active_ids=[item_id])
+    try:
+        session, _, _ = rpc('wizard.esurat.disposition.dispose.create')
+        start = rpc(
+            'wizard.esurat.disposition.dispose.execute', session, {}, 'start')
+        values = {k: v for k, v in start['view']['defaults'].items()
+            if not k.endswith('.')}
+        rpc('wizard.esurat.disposition.dispose.execute', session,
+            {'start': dict(values, to_positions=[to])}, 'send')
+        rpc('wizard.esurat.disposition.dispose.delete', session)
+    finally:
+        rpc.context = context
+
+
+@pytest.fixture
+def phone(browser):
+    """A page at phone size in a browser context of its own; a script
+    error on any page fails the test"""
+    context = browser.new_context(
+        viewport=PHONE, locale='id-ID', timezone_id='Asia/Jakarta')
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    errors = []
+    page.on('pageerror', lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def _login(page, esurat, login):
+    "Log login in the app from its login page"
+    page.goto(f'{esurat.url}/{esurat.database}/m/masuk')
+    page.get_by_label("Nama pengguna").fill(login)
+    page.get_by_label("Kata sandi").fill(esurat.demo_password)
+    page.get_by_role('button', name="Masuk").click()
+    expect(page.locator('h1')).to_contain_text("Selamat datang")
+
+
+def _logout(page):
+    page.get_by_role('button', name="Keluar").click()
+    expect(page).to_have_url(re.compile(r'/m/masuk'))
+
+
+def test_kepala_dinas_disposes_from_the_phone_app(esurat, browser,
+        screenshots):
+    subject = f"Undangan rapat percepatan SPBE {secrets.token_hex(3)}"
+    letter_id = _register(
+        esurat, subject, "Kepala Dinas Komunikasi dan Informatika")
 
     context = browser.new_context(
         viewport=PHONE, locale='id-ID', timezone_id='Asia/Jakarta')
@@ -213,3 +278,133 @@ def test_plh_previews_and_signs(esurat, browser, screenshots):
     outgoing, = kasi('model.esurat.outgoing.read', [outgoing_id],
         ['state', 'number'])
     assert outgoing['state'] == 'signed' and outgoing['number'], outgoing
+
+
+def test_kabid_reports_done_with_a_photo(esurat, phone, screenshots):
+    "The Kabid opens the disposition, reports with a photo; his chief sees it"
+    subject = f"Permintaan data aplikasi {secrets.token_hex(3)}"
+    letter_id = _register(
+        esurat, subject, "Kepala Dinas Komunikasi dan Informatika")
+    kadis = esurat.login('kadis.kominfo')
+    delivery, = kadis('model.esurat.disposition.search', [
+            ('letter', '=', letter_id), ('kind', '=', 'delivery')],
+        0, None, None)
+    _dispose(kadis, delivery, "Kepala Bidang Aplikasi Informatika")
+
+    page = phone
+    _login(page, esurat, 'kabid.aptika')
+    page.locator('a.counter', has_text="belum dibaca").first.click()
+    page.locator('.row a', has_text=subject).click()
+    expect(page.locator('#state')).to_have_text("Dibaca")
+    page.get_by_role('link', name="Lapor selesai").click()
+    page.get_by_label("Laporan tindak lanjut").fill(
+        "Data aplikasi sudah dikirim ke Kementerian.")
+    page.get_by_label("Foto atau berkas").set_input_files(files=[{
+                'name': 'foto-rapat.jpg', 'mimeType': 'image/jpeg',
+                'buffer': _photo()}])
+    page.screenshot(path=screenshots / 'issue12-7-lapor.png')
+    page.get_by_role('button', name="Kirim laporan").click()
+    expect(page.locator('#flash')).to_have_text(
+        "Laporan terkirim; disposisi selesai.")
+    expect(page.locator('#state')).to_have_text("Selesai")
+    expect(page.locator('#report')).to_have_text(
+        "Data aplikasi sudah dikirim ke Kementerian.")
+    photo = page.get_by_role('link', name="foto-rapat.jpg")
+    response = page.request.get(esurat.url + photo.get_attribute('href'))
+    assert response.body()[:3] == b'\xff\xd8\xff', response.headers
+    # Done: no action left on the item
+    expect(page.locator('#actions')).to_have_count(0)
+    page.screenshot(path=screenshots / 'issue12-8-selesai.png')
+    item, = kadis('model.esurat.disposition.search_read', [
+            ('letter', '=', letter_id), ('kind', '=', 'disposition')],
+        0, None, None, ['state', 'report', 'done_as'])
+    assert (item['state'], item['done_as']) == (
+        'done', "Kepala Bidang Aplikasi Informatika"), item
+
+
+def test_kasi_reads_the_return_note_and_resubmits(esurat, phone,
+        screenshots):
+    """The Kabid P2P returns a draft from the app with a note; the Kasi
+    finds it under "konsep dikembalikan" with the note on top, resubmits,
+    and the draft waits for the Kabid again without the old note"""
+    subject = f"Edaran imunisasi kejar {secrets.token_hex(3)}"
+    kasi = esurat.login('kasi.surveilans')
+    signer, = kasi('model.esurat.position.search',
+        [('name', '=', "Kepala Dinas Kesehatan")], 0, None, None)
+    letter_type, = kasi('model.esurat.letter.type.search',
+        [('code', '=', 'surat_dinas')], 0, 1, None)
+    classification, = kasi('model.esurat.classification.search',
+        [('code', '=', '500.12')], 0, 1, None)
+    outgoing_id, = kasi('model.esurat.outgoing.create', [{
+                'signer_position': signer,
+                'letter_type': letter_type,
+                'classification': classification,
+                'subject': subject,
+                'body': "Dengan hormat,\n\nDimohon pelaksanaan imunisasi "
+                "kejar.\n\nDemikian disampaikan.",
+                'recipients': [['create', [
+                                {'kind': 'internal', 'position': signer}]]],
+                }])
+    kasi('model.esurat.outgoing.submit', [outgoing_id])
+    note = "Lengkapi jadwal dan sasaran <per puskesmas>"
+
+    page = phone
+    draft = f'{esurat.url}/{esurat.database}/m/konsep/{outgoing_id}'
+    _login(page, esurat, 'kabid.p2p')
+    page.goto(draft)
+    page.locator('#return summary').click()
+    page.get_by_label("Catatan untuk konseptor").fill(note)
+    page.get_by_role('button', name="Kembalikan konsep").click()
+    expect(page.locator('#flash')).to_contain_text("Konsep dikembalikan")
+    _logout(page)
+
+    _login(page, esurat, 'kasi.surveilans')
+    page.locator('a.counter', has_text="konsep dikembalikan").click()
+    page.locator('.row a', has_text=subject).click()
+    expect(page.locator('#return-note')).to_have_text(note)
+    expect(page.locator('#returned h2')).to_contain_text(
+        "Kepala Bidang Pencegahan")
+    page.screenshot(path=screenshots / 'issue12-9-dikembalikan.png')
+    # The app does not edit nor submit a draft yet: sao's Submit button
+    kasi('model.esurat.outgoing.submit', [outgoing_id])
+    page.reload()
+    expect(page.locator('#returned')).to_have_count(0)
+    expect(page.locator('#route')).to_contain_text("Menunggu")
+    expect(page.locator('#route')).not_to_contain_text("Dikembalikan")
+    _logout(page)
+    p2p = esurat.login('kabid.p2p')
+    waiting = p2p('model.esurat.outgoing.approval.search_read', [
+            ('outgoing', '=', outgoing_id), ('state', '=', 'pending')],
+        0, None, None, ['kind'])
+    assert [w['kind'] for w in waiting] == ['initial'], waiting
+
+
+def _act_as(page, title):
+    "Switch on the home page to the position whose title matches title"
+    option = page.locator('#switch option', has_text=re.compile(title))
+    page.get_by_label("Bertindak sebagai").select_option(
+        option.get_attribute('value'))
+    page.get_by_role('button', name="Ganti").click()
+
+
+def test_plh_switches_the_position_acted_as(esurat, phone, screenshots):
+    """The Plh Kepala Dinas Kesehatan acts as the Kepala Dinas, then as
+    himself again; the inbox says as whom"""
+    page = phone
+    _login(page, esurat, 'kabid.yankes')
+    _act_as(page, r'^Plh\. Kepala Dinas Kesehatan')
+    # Only the position acted as on the home page, then its inbox
+    expect(page.locator('section.position h2')).to_have_count(1)
+    expect(page.locator('section.position h2')).to_contain_text(
+        "Plh. Kepala Dinas Kesehatan")
+    page.locator('a.counter', has_text="perlu ditindaklanjuti").click()
+    expect(page.locator('#acting')).to_have_text(
+        "Plh. Kepala Dinas Kesehatan")
+    page.screenshot(path=screenshots / 'issue12-10-plh.png')
+    page.goto(f'{esurat.url}/{esurat.database}/m/')
+    _act_as(page, r'^Kepala Bidang Pelayanan Kesehatan')
+    expect(page.locator('section.position h2')).to_contain_text(
+        "Kepala Bidang Pelayanan Kesehatan")
+    page.locator('a.counter', has_text="perlu ditindaklanjuti").click()
+    expect(page.locator('#acting')).to_have_text(
+        "Kepala Bidang Pelayanan Kesehatan")

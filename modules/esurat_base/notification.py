@@ -7,6 +7,8 @@ from trytond.model import Model
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
+from .letter import CONTENT_MASK, LetterHeadingMixin
+
 Notice = namedtuple('Notice', ['message', 'record', 'positions', 'users',
         'variables'])
 
@@ -74,7 +76,7 @@ class Notification(Model):
             if user.active:
                 language = user.language.code if user.language else None
                 by_language[language].append(user)
-        # address: (language, [(record, label, description)])
+        # address: (language, [(record, label, lines)])
         emails = {}
         for language, users in by_language.items():
             with Transaction().set_context(language=language):
@@ -83,13 +85,14 @@ class Notification(Model):
             for user in users:
                 for index in told[user.id]:
                     record = notices[index].record
-                    label, description = texts[index]
+                    label, lines = texts[index]
+                    # The client's description is one line
                     record.notify_user(
-                        'tryton-notification', label, description,
+                        'tryton-notification', label, ' · '.join(lines),
                         user=user.id)
                     if user.email:
                         emails.setdefault(user.email, (language, []))[
-                            1].append((record, label, description))
+                            1].append((record, label, lines))
         mails = []
         for email, (language, items) in emails.items():
             with Transaction().set_context(language=language):
@@ -98,8 +101,8 @@ class Notification(Model):
 
     @classmethod
     def _texts(cls, notices, indexes):
-        """The label and description of the notices at indexes, by index,
-        in the language of the context"""
+        """The label and the lines of description of the notices at
+        indexes, by index, in the language of the context"""
         texts = {}
         for index in indexes:
             notice = notices[index]
@@ -108,8 +111,56 @@ class Notification(Model):
             record = notice.record.__class__(notice.record.id)
             texts[index] = (
                 gettext(notice.message, **notice.variables),
-                record.rec_name)
+                cls._lines(record))
         return texts
+
+    @classmethod
+    def _lines(cls, record):
+        """What the client notification and the email say of record: its
+        name or, for a letter or what is about one, the letter's number and
+        subject (masked when rahasia), original sender and urgency; then
+        the link to open it, if any"""
+        letter = cls._letter(record)
+        lines = []
+        if letter != record:
+            lines.append(record.rec_name)
+        if letter:
+            # What a rahasia letter says stays in e-Surat, which an email
+            # leaves
+            lines.append(gettext('esurat_base.msg_notification_subject',
+                    subject=CONTENT_MASK
+                    if letter.confidentiality.restricted
+                    else letter.rec_name))
+            # An incoming letter names who wrote it, a drafted one is of
+            # its unit
+            sender = (letter.sender if 'sender' in letter._fields
+                else letter.unit.rec_name if letter.unit else None)
+            if sender:
+                lines.append(gettext('esurat_base.msg_notification_sender',
+                        sender=sender))
+            lines.append(gettext('esurat_base.msg_notification_urgency',
+                    urgency=letter.urgency.rec_name))
+        link = cls.link(record)
+        if link:
+            lines.append(gettext('esurat_base.msg_notification_link',
+                    url=link))
+        return lines
+
+    @classmethod
+    def _letter(cls, record):
+        """The letter (received or drafted) record is, or the letter of
+        record, or None"""
+        if isinstance(record, LetterHeadingMixin):
+            return record
+        if 'letter' in record._fields and isinstance(
+                record.letter, LetterHeadingMixin):
+            return record.letter
+
+    @classmethod
+    def link(cls, record):
+        """The address where the user opens record outside the client, or
+        None: a module serving its own pages extends it"""
+        return None
 
     @classmethod
     def _mail(cls, email, items):
@@ -126,7 +177,8 @@ class Notification(Model):
             'to': email,
             'subject': subject,
             'body': '\n\n-----\n\n'.join(
-                f'{label}\n\n{description}\n\n{record.__href__}'
-                for record, label, description in items),
+                f'{label}\n\n' + '\n'.join(lines)
+                + f'\n\n{record.__href__}'
+                for record, label, lines in items),
             'resource': records.pop() if len(records) == 1 else None,
             }

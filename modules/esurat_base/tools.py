@@ -1,7 +1,24 @@
 # This file is part of e-Surat. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """Small helpers shared by the e-Surat modules."""
+from trytond import config
 from trytond.transaction import Transaction, TransactionError
+from trytond.url import HOSTNAME, ROOT_PATH
+
+
+def public_url():
+    """The address people reach e-Surat at: [esurat] public_url, else
+    [web] hostname.
+
+    Never the host of the current request: a letter signed from
+    localhost:8103 would carry that address for ever, and a notification
+    sent by the cron has no request."""
+    url = config.get('esurat', 'public_url', default='')
+    if not url:
+        secure = (config.get('ssl', 'certificate')
+            or config.get('ssl', 'privatekey'))
+        url = f'http{"s" if secure else ""}://{HOSTNAME}{ROOT_PATH or ""}'
+    return url.rstrip('/')
 
 
 def rec_name_domain(clause, names):

@@ -7,15 +7,14 @@ import secrets
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from trytond import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.modules.esurat_base.access import ClientWriteMixin
 from trytond.modules.esurat_base.filestore import FilestoreMixin
 from trytond.modules.esurat_base.letter import ContentChar
+from trytond.modules.esurat_base.tools import public_url
 from trytond.pool import Pool
 from trytond.transaction import Transaction
-from trytond.url import HOSTNAME, ROOT_PATH
 
 from . import pades, render
 from .content import EXPORT_HIDDEN, RestrictedContentMixin
@@ -23,20 +22,6 @@ from .content import EXPORT_HIDDEN, RestrictedContentMixin
 # 24 random bytes: 192 bits, 32 URL-safe characters; not guessable nor
 # enumerable, short enough for a QR code readable on a printed page
 TOKEN_BYTES = 24
-
-
-def public_url():
-    """The address citizens reach e-Surat at: [esurat] public_url, else
-    [web] hostname.
-
-    Never the host of the current request: a letter signed from
-    localhost:8103 would carry that address for ever."""
-    url = config.get('esurat', 'public_url', default='')
-    if not url:
-        secure = (config.get('ssl', 'certificate')
-            or config.get('ssl', 'privatekey'))
-        url = f'http{"s" if secure else ""}://{HOSTNAME}{ROOT_PATH or ""}'
-    return url.rstrip('/')
 
 
 class Signature(

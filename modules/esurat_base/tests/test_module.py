@@ -2017,6 +2017,56 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
             run_queue()
         self.assertEqual(len(server.messages), 3)
         self.assertTrue(all(m.state == 'sent' for m in mails.values()))
+        # Subject, original sender and urgency, as in the client; without
+        # a module serving pages no link but the client's
+        bodies = {m['To']: m.get_body().get_content()
+            for m in server.messages}
+        for to, lines in [
+                ('kadis_kominfo@sukamajukab.go.id', [
+                        "Subject: Undangan rapat koordinasi SPBE",
+                        "From: Kementerian Komunikasi dan Digital",
+                        "Urgency: Normal"]),
+                ('staf_aptika@sukamajukab.go.id', [
+                        "Perihal: Undangan rapat koordinasi SPBE",
+                        "Dari: Kementerian Komunikasi dan Digital",
+                        "Sifat: Biasa"]),
+                ]:
+            with self.subTest(to=to):
+                body = bodies[to]
+                self.assertEqual(body.splitlines()[2:5], lines, body)
+                self.assertNotIn('/m/', body)
+                self.assertNotIn("Buka:", body)
+                self.assertIn(registered.__href__, body)
+        # The same in one line, stored as the commit stores it
+        notifications = transaction.user_notifications
+        pool.get('res.notification').save(notifications)
+        self.assertEqual(
+            {n.description for n in notifications
+                if n.user.login == 'staf_aptika'},
+            {"Perihal: Undangan rapat koordinasi SPBE · Dari: Kementerian "
+                "Komunikasi dan Digital · Sifat: Biasa"})
+
+    @with_transaction()
+    def test_notification_of_rahasia_letter(self):
+        "Neither the email nor the client notification says a rahasia subject"
+        pool = Pool()
+        Notification = pool.get('esurat.notification')
+        Mail = pool.get('esurat.mail')
+        org = create_org()
+        org.u_kadis.email = 'kadis@sukamajukab.go.id'
+        org.u_kadis.save()
+        letter, = register([self.create_letter(
+                    org, subject="Audit keamanan jaringan",
+                    confidentiality=reference('confidentiality_secret'))])
+        Notification.send(
+            'esurat_base.msg_letter_distributed_chat', letter,
+            positions=[org.p_kadis], exclude=0)
+        mail, = Mail.search([('to', '=', 'kadis@sukamajukab.go.id')])
+        notification, = Transaction().user_notifications
+        for text in [mail.body, notification.description]:
+            self.assertIn("Subject: ***", text)
+            self.assertIn("From: Kementerian Komunikasi dan Digital", text)
+            self.assertNotIn("Audit", text)
 
     @with_transaction()
     def test_client_cannot_write_workflow_fields(self):

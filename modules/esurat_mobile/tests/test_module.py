@@ -8,9 +8,9 @@ from io import BytesIO
 
 from trytond import config
 from trytond.modules.esurat_base.tests.tools import (
-    add_kasi, as_user, create_org, create_position, create_user, image_bytes,
-    letter_values, load_indonesian, pdf_bytes, reference)
-from trytond.modules.esurat_base.tools import run_committed
+    SMTPServer, add_kasi, as_user, create_org, create_position, create_user,
+    image_bytes, letter_values, load_indonesian, pdf_bytes, reference)
+from trytond.modules.esurat_base.tools import public_url, run_committed
 from trytond.modules.esurat_signing.tests.tools import (
     PASSPHRASE, OutgoingFlow, configure_signing, outgoing_values)
 from trytond.pool import Pool
@@ -681,6 +681,64 @@ class MobileAppTestCase(TestCase):
         response = Client(app).get(
             BASE + f'buka/esurat.outgoing/{self.to_initial}')
         self.assertIn('lanjut=', response.headers['Location'])
+
+    def test_notification_email_links_to_the_app(self):
+        """The email of a disposition says its subject, original sender and
+        urgency, as the client notification does, and links to the item in
+        the app, which opens it for its recipient"""
+        org = self.org
+        letter = run_committed(DB_NAME, lambda: _letter(
+                org, org.p_kadis, org.kominfo,
+                subject="Evaluasi layanan publik digital",
+                sender="Kementerian PANRB",
+                urgency=reference('urgency_urgent')).id)
+        delivery = run_committed(DB_NAME, lambda: _delivery(
+                Pool().get('esurat.letter')(letter), org.p_kadis))
+
+        def email(address):
+            pool = Pool()
+            User = pool.get('res.user')
+            User.write([User(org.u_kabid.id)], {'email': address})
+        run_committed(DB_NAME, lambda: email('kabid@sukamajukab.go.id'))
+        self.addCleanup(run_committed, DB_NAME, lambda: email(None))
+        kadis = self.client('kadis_kominfo')
+        path = f'item/{delivery}/disposisi'
+        email_uri = config.get('email', 'uri')
+        self.addCleanup(config.set, 'email', 'uri', email_uri)
+        with SMTPServer() as server:
+            config.set('email', 'uri', server.uri)
+            response = self.post(kadis, path, {
+                    'kepada': org.p_kabid.id}, token_from=path)
+            self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        message, = server.messages
+        self.assertEqual(message['To'], 'kabid@sukamajukab.go.id')
+
+        def notified():
+            pool = Pool()
+            Disposition = pool.get('esurat.disposition')
+            Notification = pool.get('res.notification')
+            item, = Disposition.search([
+                    ('letter', '=', letter), ('kind', '=', 'disposition')])
+            notification, = Notification.search([
+                    ('user', '=', org.u_kabid.id),
+                    ('model', '=', 'esurat.disposition'),
+                    ('records', '=', f'[{item.id}]')])
+            return (item.id, item.letter.agenda_number,
+                notification.description)
+        item, number, description = run_committed(DB_NAME, notified)
+        link = (f'{public_url()}/{DB_NAME}/m/buka/esurat.disposition/'
+            f'{item}')
+        lines = [
+            f"Perihal: {number} - Evaluasi layanan publik digital",
+            "Dari: Kementerian PANRB",
+            "Sifat: Segera",
+            f"Buka: {link}"]
+        self.assertEqual(description.split(' · ')[1:], lines)
+        body = message.get_body().get_content().splitlines()
+        self.assertEqual(body[3:7], lines, body)
+        kabid = self.client('kabid_aptika')
+        response = kabid.get(link[len(public_url()):])
+        self.assertEqual(response.headers['Location'], BASE + f'item/{item}')
 
     def test_installable(self):
         "Manifest, icons, service worker and offline page need no login"
