@@ -121,13 +121,19 @@ class Server:
     Error = RPCError
     demo_password = DEMO_PASSWORD
 
-    def __init__(self, url, database, log, backend, mailbox=None):
+    def __init__(self, url, database, log, backend, mailbox=None,
+            conf=None, env=None):
         self.url = url
         self.database = database
         self.log = log
         self.backend = backend
         # The messages the server sent (None on an external server)
         self.mailbox = mailbox
+        # Its configuration file and the environment of its commands, for
+        # tests that start servers of their own on its database (None on an
+        # external server)
+        self.conf = conf
+        self.env = env
 
     def log_tail(self, lines=40):
         return _tail(self.log, lines) if self.log else ''
@@ -317,7 +323,7 @@ dev_ca_passphrase = {secrets.token_urlsafe(24)}
             f'ready {self.prepared:.0f} s after the collection, log '
             f'{self.log})', file=sys.stderr)
         return Server(url, self.database, self.log, self.backend,
-            mailbox=self.smtp.messages)
+            mailbox=self.smtp.messages, conf=self.conf, env=self.env)
 
     def close(self):
         with self.lock:

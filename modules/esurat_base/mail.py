@@ -1,6 +1,7 @@
 # This file is part of e-Surat. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime
+import threading
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from urllib.parse import parse_qs, urlencode
@@ -166,6 +167,23 @@ class Mail(ClientWriteMixin, ModelSQL, ModelView):
         not written yet (the queued task, the cron): the claim would wait
         for the caller's own lock."""
         transaction = Transaction()
+        if (transaction.context.get('_request')
+                and not config.getboolean('queue', 'worker', default=False)
+                # Another connection cannot reach an in-memory database
+                and transaction.database.name != ':memory:'):
+            # Without workers, trytond runs the queued task in the request
+            # that queued it, before answering: the user would wait for
+            # every SMTP exchange. The mails are committed already, so a
+            # thread of this process sends them; one it does not finish
+            # (the process dies) is taken over by the cron.
+            sender = threading.Thread(
+                target=cls._send_detached,
+                args=(transaction.database.name, [m.id for m in mails]),
+                name='esurat-mail', daemon=True)
+            # Once this task's own transaction is over, so that the claims
+            # never wait for it
+            transaction.atexit(sender.start)
+            return
         # Nobody else sees a mail before the transaction that created it
         # commits (as ModelSQL.lock knows): it needs no claim and its outcome
         # is saved with that transaction
@@ -182,6 +200,12 @@ class Mail(ClientWriteMixin, ModelSQL, ModelView):
                     claimed = cls(mail.id)
                     claimed._set_outcome(error)
                     claimed.save()
+
+    @classmethod
+    def _send_detached(cls, database, ids):
+        "send() in a transaction of its own, outside any request"
+        with Transaction().start(database, 0):
+            cls.send(cls.browse(ids))
 
     @classmethod
     def _claim(cls, mail):

@@ -4,6 +4,7 @@ import datetime
 import html
 import itertools
 import re
+import time
 from io import BytesIO
 
 from trytond import config
@@ -710,6 +711,10 @@ class MobileAppTestCase(TestCase):
             response = self.post(kadis, path, {
                     'kepada': org.p_kabid.id}, token_from=path)
             self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+            # Sent after the answer, by a sender of its own (no worker)
+            deadline = time.monotonic() + 20
+            while not server.messages and time.monotonic() < deadline:
+                time.sleep(0.05)
         message, = server.messages
         self.assertEqual(message['To'], 'kabid@sukamajukab.go.id')
 

@@ -1,0 +1,469 @@
+# This file is part of e-Surat. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Issue 17 as an operations team breaks it, on real processes: trytond
+servers of their own on the demo database of ``esurat`` (each with its own
+configuration and port), real SMTP servers on loopback, kill -9.
+
+- A mail server that accepts and never answers: Distribute, Dispose and
+  Submit return in their normal time, their mails wait in the outbox, and
+  once the mail server is back the outbox sends each exactly once.
+- kill -9 of trytond right after a signing commits: after the restart the
+  crons deliver the letter to the receiving agency once and its email once.
+- kill -9 of trytond-worker in the middle of a delivery (PostgreSQL): the
+  resume cron runs it again, and it is delivered once, its email sent once.
+
+The crons run as ir.cron runs them, in a process of their own (``SCRIPT``),
+with ``[esurat] delivery_grace``, ``queue_task_timeout`` and
+``mail_sending_timeout`` at 0 so that they take over at once.
+"""
+import collections
+import configparser
+import json
+import os
+import secrets
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from trytond.modules.esurat_base.tests.tools import (
+    SilentServer, SMTPServer, free_port)
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / '.venv' / 'bin' / 'python'
+TRYTOND = ROOT / '.venv' / 'bin' / 'trytond'
+# What a user waits for an action at most, whatever the mail server does
+ACTION_TIME = 5
+# What the crons run (ir.cron records of esurat_base and esurat_signing)
+REPAIR_CRONS = [
+    'esurat.outgoing|deliver_stalled', 'ir.queue|resume_stalled',
+    'esurat.mail|send_pending']
+
+# Run in a process of its own on a configuration: the cron methods as
+# ir.cron runs them (committed, then the tasks they queue and theirs), then
+# a query; prints what the query returns as JSON
+SCRIPT = """\
+import json
+import os
+import sys
+
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+from trytond.worker import run_task
+
+from trytond.modules.esurat_base.tools import run_committed
+
+database, crons, query = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+with Transaction().start(database, 0, readonly=True):
+    Pool(database).init()
+
+
+def run_cron(method):
+    Cron = Pool().get('ir.cron')
+    cron, = Cron.search([('method', '=', method)])
+    Cron.run_once([cron])
+
+
+for method in crons:
+    run_committed(database, lambda: run_cron(method))
+    tasks = Transaction().tasks
+    while tasks:
+        run_task(database, tasks.pop())
+
+
+def run_query():
+    pool = Pool()
+    namespace = {'pool': pool, 'result': None, 'args': sys.argv[4:]}
+    exec(query, namespace)
+    return namespace['result']
+
+
+print(json.dumps(run_committed(database, run_query), default=str))
+"""
+
+# The mails of the outbox after an id, as (id, to, subject, state)
+MAILS_AFTER = """\
+Mail = pool.get('esurat.mail')
+result = [(m.id, m.to, m.subject, m.state)
+    for m in Mail.search([('id', '>', int(args[0]))], order=[('id', 'ASC')])]
+"""
+# The outbox sends those mails now, as the cron and Retry do (each outcome
+# is committed apart: read them in another transaction)
+SEND_MAILS = """\
+Mail = pool.get('esurat.mail')
+Mail.send(Mail.browse([int(i) for i in args]))
+"""
+# What became of an outgoing letter: its recipients' delivery states, the
+# incoming letters delivered from it, the mails to its recipients and its
+# unfinished deliveries
+DELIVERIES = """\
+Outgoing = pool.get('esurat.outgoing')
+Letter = pool.get('esurat.letter')
+Mail = pool.get('esurat.mail')
+Queue = pool.get('ir.queue')
+outgoing = Outgoing(int(args[0]))
+result = {
+    'recipients': sorted(r.delivery_state for r in outgoing.recipients),
+    'letters': Letter.search_count([('origin', '=', outgoing.id)]),
+    'mails': [m.state for m in Mail.search([
+                ('resource', '=', str(outgoing)),
+                ('to', 'in', [r.email for r in outgoing.recipients
+                        if r.email]),
+                ])],
+    'unfinished': len([q for q in Queue.search([('finished_at', '=', None)])
+            if (q.data.get('model'), q.data.get('method'))
+            == ('esurat.outgoing', 'deliver')
+            and outgoing.id in q.data.get('instances', [])]),
+    }
+"""
+
+
+class Trytond:
+    """A trytond of its own on the database of server, configured as it
+    is but for its port, its mail server and extra options"""
+
+    def __init__(self, server, work, name):
+        if server.conf is None:
+            pytest.skip('needs the servers started by the tests')
+        self.server = server
+        self.work = work
+        self.name = name
+        self.port = free_port()
+        self.url = f'http://127.0.0.1:{self.port}'
+        self.log = work / f'{name}.log'
+        self.process = None
+
+    def configure(self, email_uri, **options):
+        "Write the configuration of the next start; return its path"
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(self.server.conf)
+        parser['web']['listen'] = f'127.0.0.1:{self.port}'
+        parser['email']['uri'] = email_uri
+        # The repair crons take over at once, not minutes later
+        parser['esurat']['delivery_grace'] = '0'
+        parser['esurat']['queue_task_timeout'] = '0'
+        # A mail left sending by a killed server is taken over at once too
+        parser['esurat']['mail_sending_timeout'] = '0'
+        for section, values in options.items():
+            parser[section] = values
+        self.conf = self.work / f'{self.name}.conf'
+        with open(self.conf, 'w') as conf:
+            parser.write(conf)
+        self.conf.chmod(0o600)
+        return self.conf
+
+    def start(self):
+        with open(self.log, 'ab') as out:
+            self.process = subprocess.Popen(
+                [str(TRYTOND), '-c', str(self.conf)],
+                stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+                env=dict(self.server.env,
+                    TRYTOND_DATABASE_NAMES=self.server.database))
+        deadline = time.monotonic() + 60
+        while True:
+            assert self.process.poll() is None, self.log.read_text()
+            try:
+                with urllib.request.urlopen(self.url + '/', timeout=5):
+                    return
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, self.log.read_text()
+            time.sleep(0.1)
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+    def login(self, login):
+        server = self.server
+        return server.__class__(
+            self.url, server.database, self.log, server.backend).login(login)
+
+    def python(self, query, *args, crons=()):
+        "Run crons then query (see SCRIPT) on the configuration"
+        result = subprocess.run(
+            [str(PYTHON), '-c', SCRIPT, self.server.database,
+                json.dumps(list(crons)), query, *map(str, args)],
+            capture_output=True, text=True, cwd=ROOT, timeout=120,
+            env=dict(self.server.env, TRYTOND_CONFIG=str(self.conf)))
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout.splitlines()[-1])
+
+
+@pytest.fixture
+def trytond(esurat, tmp_path):
+    "Start servers of the test's own, stopped at its end"
+    servers = []
+
+    def make(name):
+        servers.append(Trytond(esurat, tmp_path, name))
+        return servers[-1]
+    yield make
+    for server in servers:
+        server.stop()
+
+
+def _timed(call, *args):
+    "The result of call(*args), asserted to come within ACTION_TIME"
+    started = time.monotonic()
+    result = call(*args)
+    elapsed = time.monotonic() - started
+    assert elapsed < ACTION_TIME, f'{args[0]} took {elapsed:.1f} s'
+    return result
+
+
+def _wizard(rpc, name, model, record_id, state, values=None):
+    """Run the wizard name on a record up to state with the values of its
+    start view, as sao does; return what the client gets at the end"""
+    context = dict(rpc.context, active_model=model, active_id=record_id,
+        active_ids=[record_id])
+
+    def execute(data, state):
+        return rpc._post('rpc/', {
+                'method': f'wizard.{name}.execute',
+                'params': [session_id, data, state, context],
+                })['result']
+    session_id, start, _ = rpc(f'wizard.{name}.create')
+    # Without the names of the linked records the view shows
+    defaults = {k: v for k, v in execute({}, start)['view']['defaults'].items()
+        if '.' not in k}
+    return _timed(execute, {start: dict(defaults, **(values or {}))}, state)
+
+
+def _one(rpc, model, domain):
+    found, = rpc(f'model.{model}.search', domain, 0, None, None)
+    return found
+
+
+def _draft(rpc, token):
+    """An outgoing letter of the Kabid Aptika for the Kepala Dinas to sign,
+    to the Kepala Dinas Kesehatan and by email to a company"""
+    outgoing_id, = rpc('model.esurat.outgoing.create', [{
+                'letter_type': _one(rpc, 'esurat.letter.type',
+                    [('code', '=', 'surat_undangan')]),
+                'classification': _one(rpc, 'esurat.classification',
+                    [('code', '=', '500.12')]),
+                'subject': f"Undangan rapat ketahanan layanan {token}",
+                'body': "Dengan hormat, kami mengundang Bapak/Ibu.",
+                'enclosures': '-',
+                'recipients': [['create', [{
+                                'kind': 'internal',
+                                'position': _one(rpc, 'esurat.position',
+                                    [('name', '=',
+                                        "Kepala Dinas Kesehatan")]),
+                                }, {
+                                'kind': 'external',
+                                'name': "PT Mitra Sukamaju",
+                                'email': f'surat-{token}@mitra.example',
+                                }]]],
+                }])
+    return outgoing_id
+
+
+def _act_on_emails(server, kadis, kabid, token):
+    """Distribute a letter to the Kepala Dinas, who disposes it to the Kabid,
+    who submits a draft for the Kepala Dinas to sign, each within
+    ACTION_TIME; the mails they made, as (id, to, subject, state)"""
+    before = max([m[0] for m in server.python(MAILS_AFTER, 0)] or [0])
+    operator = server.login('op.kominfo')
+    letter_id, = operator('model.esurat.letter.create', [{
+                'sender': "Kementerian PANRB",
+                'sender_number': f"B-{token}/MENPAN/2026",
+                'sender_date': {'__class__': 'date', 'year': 2026,
+                    'month': 1, 'day': 5},
+                'received_date': {'__class__': 'date', 'year': 2026,
+                    'month': 1, 'day': 6},
+                'subject': f"Evaluasi layanan {token}",
+                'letter_type': _one(operator, 'esurat.letter.type',
+                    [('code', '=', 'surat_undangan')]),
+                'classification': _one(operator, 'esurat.classification',
+                    [('code', '=', '500.12')]),
+                'addressees': [['create', [{
+                                'position': _one(operator,
+                                    'esurat.position', [('name', '=',
+                                        "Kepala Dinas Komunikasi dan "
+                                        "Informatika")]),
+                                'kind': 'to'}]]],
+                }])
+    operator('model.esurat.letter.register', [letter_id])
+    _timed(operator, 'model.esurat.letter.distribute', [letter_id])
+
+    kabid_position = _one(kadis, 'esurat.position',
+        [('name', '=', "Kepala Bidang Aplikasi Informatika")])
+    _wizard(kadis, 'esurat.disposition.dispose', 'esurat.letter',
+        letter_id, 'send',
+        {'to_positions': [kabid_position], 'note': "Mohon ditelaah."})
+
+    _timed(kabid, 'model.esurat.outgoing.submit', [_draft(kabid, token)])
+    return server.python(MAILS_AFTER, before)
+
+
+def test_hanging_mail_server_blocks_nobody(esurat, trytond):
+    """The mail server accepts and never answers: Distribute, Dispose and
+    Submit answer within their normal time and their mails wait; once the
+    mail server is back, each arrives exactly once"""
+    token = secrets.token_hex(3)
+    server = trytond('hanging')
+    with SilentServer(hang_up=120) as silent, SMTPServer() as smtp:
+        server.configure(silent.uri)
+        server.start()
+        # The Kepala Dinas and the Kabid are told of each action by email
+        kadis = server.login('kadis.kominfo')
+        kabid = server.login('kabid.aptika')
+        try:
+            for user in [kadis, kabid]:
+                user('model.res.user.set_preferences',
+                    {'email': f'{user.login}-{token}@sukamajukab.example'})
+            mails = _act_on_emails(server, kadis, kabid, token)
+        finally:
+            # As the demo has them, for the tests that follow
+            for user in [kadis, kabid]:
+                user('model.res.user.set_preferences', {'email': None})
+        # One mail at least per action (the addressee, the Kabid, the
+        # Kepala Dinas as signer), none lost, none sent: waiting, or held
+        # by the server's sender that waits for the silent mail server
+        assert len(mails) >= 3, mails
+        assert {state for *_, state in mails} <= {'pending', 'sending'}, mails
+
+        # Its senders die with it
+        server.stop()
+        server.configure(smtp.uri)
+        server.python(SEND_MAILS, *[i for i, *_ in mails])
+        # Each sent, and the cron finds nothing more to send
+        assert server.python(
+            MAILS_AFTER, mails[0][0] - 1,
+            crons=['esurat.mail|send_pending']) == [
+            [*mail[:-1], 'sent'] for mail in mails]
+        # (Others' mails of the database due meanwhile go there too)
+        received = collections.Counter(
+            (m['To'], m['Subject'].strip()) for m in smtp.messages
+            if token in m['To'])
+        assert received == collections.Counter(
+            (to, subject) for _, to, subject, _ in mails), received
+
+
+def test_killed_after_signing_delivers_once(esurat, trytond):
+    """kill -9 of trytond right after a signing commits, before its delivery
+    ran; after the restart the crons deliver the letter to the receiving
+    agency once and send its email once
+
+    The server that signs has [queue] worker = True with no worker running:
+    the signing commits and answers, and its delivery is the queued task
+    left undone, as when the process dies between its commit and the task
+    it runs after it (the demo configuration, without a worker)."""
+    token = secrets.token_hex(3)
+    server = trytond('killed')
+    with SMTPServer() as smtp:
+        server.configure(smtp.uri, queue={'worker': 'True'})
+        server.start()
+        kabid = server.login('kabid.aptika')
+        outgoing_id = _draft(kabid, token)
+        kabid('model.esurat.outgoing.submit', [outgoing_id])
+        kadis = server.login('kadis.kominfo')
+        _wizard(kadis, 'esurat.outgoing.sign', 'esurat.outgoing',
+            outgoing_id, 'sign', {'passphrase': esurat.demo_password})
+        server.kill()
+
+        assert server.python(DELIVERIES, outgoing_id) == {
+            'recipients': ['pending', 'pending'], 'letters': 0,
+            'mails': [], 'unfinished': 1}
+
+        server.configure(smtp.uri)
+        server.start()
+        # Run twice: the second run finds nothing left to do
+        assert server.python(
+            DELIVERIES, outgoing_id, crons=REPAIR_CRONS * 2) == {
+            'recipients': ['delivered', 'emailed'], 'letters': 1,
+            'mails': ['sent'], 'unfinished': 0}
+        reader = server.login('kadis.kesehatan')
+        assert reader('model.esurat.letter.search_count',
+            [('subject', 'like', f'%{token}%')]) == 1
+        assert [m['To'] for m in smtp.messages
+            if token in m['To']] == [f'surat-{token}@mitra.example']
+        received = collections.Counter(
+            (m['To'], m['Subject'].strip()) for m in smtp.messages)
+        assert set(received.values()) == {1}, received
+
+
+def test_killed_worker_delivers_once(esurat, trytond):
+    """kill -9 of trytond-worker in the middle of a delivery: the resume
+    cron runs its task again and the letter is delivered once, its email
+    sent once
+
+    The delivery is held in the middle by a lock the test takes on the
+    receiving agency (as a registration there would), so that the worker
+    is killed while it runs the task, after it marked it started."""
+    if esurat.backend != 'postgresql':
+        pytest.skip("trytond-worker listens for its tasks with PostgreSQL's "
+            "LISTEN/NOTIFY (it cannot run on SQLite)")
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    token = secrets.token_hex(3)
+    server = trytond('worker')
+    with SMTPServer() as smtp:
+        conf = server.configure(smtp.uri, queue={'worker': 'True'})
+        server.start()
+        kabid = server.login('kabid.aptika')
+        outgoing_id = _draft(kabid, token)
+        kabid('model.esurat.outgoing.submit', [outgoing_id])
+
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(conf)
+        params = conninfo_to_dict(parser['database']['uri'])
+        params['dbname'] = esurat.database
+        with open(server.work / 'trytond-worker.log', 'ab') as out:
+            worker = subprocess.Popen(
+                [str(TRYTOND.with_name('trytond-worker')), '-c', str(conf),
+                    '-d', esurat.database, '-n', '1'],
+                stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+                env=server.server.env, start_new_session=True)
+        try:
+            with psycopg.connect(make_conninfo(**params)) as lock:
+                lock.execute(
+                    'SELECT id FROM esurat_unit WHERE id IN ('
+                    'SELECT unit FROM esurat_position WHERE name = %s) '
+                    'FOR UPDATE', ["Kepala Dinas Kesehatan"])
+                kadis = server.login('kadis.kominfo')
+                _wizard(kadis, 'esurat.outgoing.sign', 'esurat.outgoing',
+                    outgoing_id, 'sign', {'passphrase': esurat.demo_password})
+                # The worker took the delivery and waits for the lock
+                deadline = time.monotonic() + 30
+                with psycopg.connect(
+                        make_conninfo(**params), autocommit=True) as probe:
+                    while not probe.execute(
+                            "SELECT 1 FROM ir_queue WHERE dequeued_at IS NOT "
+                            "NULL AND finished_at IS NULL AND data::text "
+                            "LIKE %s", ['%"esurat.outgoing"%']).fetchone():
+                        assert time.monotonic() < deadline, (
+                            'the worker never took the delivery')
+                        time.sleep(0.05)
+                # The worker and its processes
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
+        finally:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
+
+        assert server.python(DELIVERIES, outgoing_id) == {
+            'recipients': ['pending', 'pending'], 'letters': 0,
+            'mails': [], 'unfinished': 1}
+        # Run twice: the second run finds nothing left to do
+        assert server.python(
+            DELIVERIES, outgoing_id, crons=REPAIR_CRONS * 2) == {
+            'recipients': ['delivered', 'emailed'], 'letters': 1,
+            'mails': ['sent'], 'unfinished': 0}
+        assert [m['To'] for m in smtp.messages
+            if token in m['To']] == [f'surat-{token}@mitra.example']
+        received = collections.Counter(
+            (m['To'], m['Subject'].strip()) for m in smtp.messages)
+        assert set(received.values()) == {1}, received
