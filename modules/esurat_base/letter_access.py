@@ -14,6 +14,16 @@ from trytond.transaction import Transaction
 from .access import ClientWriteMixin
 
 
+def letter_slices(letter_ids):
+    """The ids of letter_ids in slices a query takes, or [None] for every
+    letter (letter_ids None)"""
+    if letter_ids is None:
+        return [None]
+    return grouped_slice(
+        sorted({int(i) for i in letter_ids if i is not None}),
+        backend.MAX_QUERY_PARAMS)
+
+
 class LetterAccess(ClientWriteMixin, ModelSQL):
     """The positions that may open a letter, one row each, kept by the
     server from what gives access (its addressees and copies here; the
@@ -85,12 +95,7 @@ class LetterAccess(ClientWriteMixin, ModelSQL):
         Letter = pool.get('esurat.letter')
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        if letter_ids is None:
-            slices = [None]
-        else:
-            slices = grouped_slice(
-                sorted({int(i) for i in letter_ids if i is not None}),
-                backend.MAX_QUERY_PARAMS)
+        slices = letter_slices(letter_ids)
         for sub_ids in slices:
             if sub_ids is None:
                 where = Literal(True)
@@ -172,12 +177,7 @@ class LetterReadableMixin:
                 where=(letter.id == table.letter)
                 & Letter.restricted_condition(letter)))
         flagged = Coalesce(table.letter_restricted, False)
-        if letter_ids is None:
-            slices = [None]
-        else:
-            slices = grouped_slice(
-                sorted({int(i) for i in letter_ids if i is not None}),
-                backend.MAX_QUERY_PARAMS)
+        slices = letter_slices(letter_ids)
         for sub_ids in slices:
             where = Literal(True)
             if sub_ids is not None:

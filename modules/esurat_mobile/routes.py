@@ -541,6 +541,18 @@ def _item(pool, item_id):
     return pool.get('esurat.mobile').item(item_id)
 
 
+def _own_open_item(pool, item_id):
+    """The item when it is addressed to a position the user acts as and
+    still open (what dispose and report done act on), else None"""
+    Mobile = pool.get('esurat.mobile')
+    User = pool.get('res.user')
+    item = _item(pool, item_id)
+    if (item is None or not User.acts_as(item.to_position)
+            or not Mobile.is_open(item)):
+        return None
+    return item
+
+
 @app.route('/<database_name>/m/item/<int:item_id>', methods={'GET'})
 @with_pool
 @authenticated
@@ -592,9 +604,8 @@ def dispose(request, pool, item_id):
     Mobile = pool.get('esurat.mobile')
     User = pool.get('res.user')
     Instruction = pool.get('esurat.disposition.instruction')
-    item = _item(pool, item_id)
-    if (item is None or not User.acts_as(item.to_position)
-            or not Mobile.is_open(item)):
+    item = _own_open_item(pool, item_id)
+    if item is None:
         return _not_found(request)
     if request.method == 'POST':
         return _send(request, pool, item)
@@ -681,12 +692,10 @@ def start(request, pool, item_id):
 @authenticated
 @with_transaction(user='request', context=CONTEXT)
 def done(request, pool, item_id):
-    Mobile = pool.get('esurat.mobile')
     Disposition = pool.get('esurat.disposition')
     User = pool.get('res.user')
-    item = _item(pool, item_id)
-    if (item is None or not User.acts_as(item.to_position)
-            or not Mobile.is_open(item)):
+    item = _own_open_item(pool, item_id)
+    if item is None:
         return _not_found(request)
     if request.method == 'GET':
         return _render(request, 'done.html', item=item,
