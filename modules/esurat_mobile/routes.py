@@ -22,6 +22,7 @@ from trytond.exceptions import UserError, UserWarning
 from trytond.i18n import gettext
 from trytond.modules.esurat_base.letter_file import inspect_upload
 from trytond.modules.esurat_signing.render import format_date_id
+from trytond.pool import Pool
 from trytond.protocols.wrappers import (
     HTTPStatus, Response, redirect, set_max_request_size, with_pool,
     with_transaction)
@@ -55,18 +56,26 @@ STATIC = {
     'app.js': 'text/javascript; charset=utf-8',
     }
 FLASH_COOKIE = 'esurat_m_pesan'
-STATES = {
-    'sent': "Terkirim", 'read': "Dibaca", 'in_progress': "Dikerjakan",
-    'done': "Selesai", 'recalled': "Ditarik",
+# The states the pages show, in the models' own (translated) words
+SELECTIONS = {
+    'states': ('esurat.disposition', 'state'),
+    'outgoing_states': ('esurat.outgoing', 'state'),
+    'step_states': ('esurat.outgoing.approval', 'state'),
     }
-OUTGOING_STATES = {
-    'draft': "Konsep", 'in_approval': "Dalam paraf",
-    'signed': "Ditandatangani", 'cancelled': "Dibatalkan",
-    }
-STEP_STATES = {
-    'waiting': "Belum", 'pending': "Menunggu", 'approved': "Disetujui",
-    'returned': "Dikembalikan",
-    }
+
+
+def _selections():
+    """{name: {value: label}} of SELECTIONS in the transaction's language
+    (none for the pages made outside a transaction: errors, login)"""
+    if not Transaction().database:
+        return dict.fromkeys(SELECTIONS, {})
+    pool = Pool()
+    result = {}
+    for name, (model, field) in SELECTIONS.items():
+        Model = pool.get(model)
+        result[name] = dict(
+            Model.fields_get([field])[field]['selection'])
+    return result
 
 
 def _local(value):
@@ -99,8 +108,7 @@ def _render(request, name, status=HTTPStatus.OK, **values):
     key = (session.read_cookie(request) or (None, ''))[1]
     body = TEMPLATES.get_template(name).render(
         base=session.app_path(database), csrf=session.csrf_token(key),
-        states=STATES, outgoing_states=OUTGOING_STATES,
-        step_states=STEP_STATES, **values)
+        **_selections(), **values)
     response = Response(
         body, status=status, content_type='text/html; charset=utf-8',
         headers=HEADERS)
