@@ -293,6 +293,18 @@ def _nip(rng, index):
     return f'{birth:%Y%m%d}{appointed}{rng.choice("12")}{index:03d}'
 
 
+# A usual pangkat/golongan of each level (the Bupati, elected, has none)
+RANKS = {
+    'secretary': "Pembina Utama Madya (IV/d)",
+    'assistant': "Pembina Utama Muda (IV/c)",
+    'agency_head': "Pembina Utama Muda (IV/c)",
+    'agency_secretary': "Pembina Tingkat I (IV/b)",
+    'division_head': "Pembina (IV/a)",
+    'section_head': "Penata Tingkat I (III/d)",
+    'staff': "Penata Muda (III/a)",
+    }
+
+
 def populate_org():
     "Units, positions, users and holdings; return the letter-registering units"
     pool = Pool()
@@ -347,6 +359,9 @@ def populate_org():
             position.save()
         positions[key] = position
         account = user(login, holder, unit_code, groups, index)
+        if not account.rank and kind == 'definitive' and level in RANKS:
+            account.rank = RANKS[level]
+            account.save()
         if not Holding.search([('position', '=', position.id)], limit=1):
             Holding(
                 position=position, user=account, kind=kind, state='approved',

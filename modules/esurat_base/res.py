@@ -49,6 +49,10 @@ class User(metaclass=PoolMeta):
     nip = fields.Char(
         "NIP", size=18, strip=True,
         help="Civil servant identification number (18 digits).")
+    rank = fields.Char(
+        "Rank", strip=True,
+        help="Pangkat/golongan as printed under the name on signed letters, "
+        "e.g. Pembina Utama Muda (IV/c).")
     esurat_holdings = fields.One2Many(
         'esurat.position.holding', 'user', "Positions Held")
 

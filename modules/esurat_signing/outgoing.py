@@ -738,7 +738,8 @@ class Outgoing(
                 signer=render.SignerBlock(
                     position=signer_position,
                     name=user.name if user else '',
-                    nip=(user.nip if user else '') or '', prefix=prefix,
+                    nip=(user.nip if user else '') or '',
+                    rank=(user.rank if user else '') or '', prefix=prefix,
                     on_behalf=on_behalf),
                 verify_url='',
                 urgency=self.urgency.name,

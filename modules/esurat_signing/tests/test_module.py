@@ -184,6 +184,8 @@ class EsuratSigningTestCase(
         Outgoing = pool.get('esurat.outgoing')
         Authority = pool.get('esurat.signing.authority')
         org = create_signing_org()
+        org.u_kadis.rank = "Pembina Utama Muda (IV/c)"
+        org.u_kadis.save()
         outgoing = self.draft(org)
         self.submit(org, outgoing)
         for user in [org.u_kasi, org.u_kabid, org.u_sekdis]:
@@ -204,6 +206,10 @@ class EsuratSigningTestCase(
         validation = pades.validate(pdf, Authority.ca_certificate_pem())
         self.assertTrue(validation.intact and validation.valid)
         self.assertEqual(validation.signer, "Kadis Kominfo")
+        # The signer's pangkat/golongan between the name and the NIP
+        self.assertIn(
+            f"Kadis Kominfo Pembina Utama Muda (IV/c) NIP. {org.u_kadis.nip}",
+            page_texts(pdf)[-1])
 
         # One byte changed: neither the same file nor a valid signature
         index = pdf.index(b'/Contents') - 40
