@@ -729,9 +729,6 @@ class Dispose(Wizard):
         disposes from, its open item (None while the letter is only
         registered: it is distributed when sent) and whether an operator
         records the disposition a leader gave on paper"""
-        pool = Pool()
-        Disposition = pool.get('esurat.disposition')
-        User = pool.get('res.user')
         if (self.model is None or self.record is None
                 or self.model.__name__ not in {
                     'esurat.disposition', 'esurat.letter'}):
@@ -744,45 +741,12 @@ class Dispose(Wizard):
         if self.model.__name__ == 'esurat.disposition':
             self.record.check_actor()
             return self.record.to_position, self.record, False
-        letter = self.record
-        if letter.state == 'distributed':
-            candidates = [(d.to_position, d) for d in Disposition.search([
-                        ('letter', '=', letter.id),
-                        ('kind', '=', 'delivery'),
-                        ('state', 'in', list(OPEN_STATES)),
-                        ], order=[('id', 'ASC')])]
-        elif letter.state == 'registered':
-            candidates = [(r.position, None) for r in letter.recipients]
-        else:
-            candidates = []
-        positions = set(User.get_esurat_positions())
-        for position, item in candidates:
-            if position.id in positions:
-                return position, item, False
-        if self._may_record(letter):
-            for position, item in candidates:
-                if position.level in LEADER_LEVELS:
-                    return position, item, True
-        raise DispositionAccessError(gettext(
-                'esurat_disposition.msg_disposition_no_delivery',
-                letter=letter.agenda_number or ''))
-
-    @staticmethod
-    def _may_record(letter):
-        """Whether the user may record a leader's paper disposition on
-        letter: an operator of the agency that registered it, who can read
-        its content"""
-        pool = Pool()
-        Letter = pool.get('esurat.letter')
-        User = pool.get('res.user')
-        ModelData = pool.get('ir.model.data')
-        operators = {ModelData.get_id('esurat_base', g) for g in [
-                'group_esurat_main_operator', 'group_esurat_opd_admin',
-                'group_esurat_admin']}
-        return bool(
-            operators & set(User.get_groups())
-            and letter.unit.id in User.get_esurat_agencies()
-            and not Letter.hidden_content_ids([letter.id], checked=True))
+        source = self.record.dispose_source()
+        if not source:
+            raise DispositionAccessError(gettext(
+                    'esurat_disposition.msg_disposition_no_delivery',
+                    letter=self.record.agenda_number or ''))
+        return source
 
     def default_start(self, fields):
         pool = Pool()

@@ -12,7 +12,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .disposition import OPEN_STATES
+from .disposition import LEADER_LEVELS, OPEN_STATES
 
 
 class Letter(metaclass=PoolMeta):
@@ -27,6 +27,8 @@ class Letter(metaclass=PoolMeta):
                 ('overdue', "Overdue"),
                 ('done', "Done"),
                 ], "Progress"), 'get_progress')
+    may_dispose = fields.Function(
+        fields.Boolean("May Dispose"), 'get_may_dispose')
     progress_text = fields.Function(
         fields.Char("Dispositions Done"), 'get_progress')
 
@@ -56,9 +58,8 @@ class Letter(metaclass=PoolMeta):
         super().__setup__()
         cls._buttons.update({
                 'dispose': {
-                    'invisible': ~Eval('state').in_(
-                        ['registered', 'distributed']),
-                    'depends': ['state'],
+                    'invisible': ~Eval('may_dispose', False),
+                    'depends': ['may_dispose'],
                     },
                 })
 
@@ -144,6 +145,54 @@ class Letter(metaclass=PoolMeta):
         super().distribute(letters)
         for letter in letters:
             Disposition.deliver(letter)
+
+    def dispose_source(self):
+        """(position, item, recorded) the user disposes the letter from:
+        the position, its open item (None while the letter is only
+        registered: it is distributed when sent) and whether an operator
+        records the disposition a leader gave on paper; None when the user
+        may not dispose it"""
+        pool = Pool()
+        Disposition = pool.get('esurat.disposition')
+        User = pool.get('res.user')
+        if self.state == 'distributed':
+            candidates = [(d.to_position, d) for d in Disposition.search([
+                        ('letter', '=', self.id),
+                        ('kind', '=', 'delivery'),
+                        ('state', 'in', list(OPEN_STATES)),
+                        ], order=[('id', 'ASC')])]
+        elif self.state == 'registered':
+            candidates = [(r.position, None) for r in self.recipients]
+        else:
+            return None
+        positions = set(User.get_esurat_positions())
+        for position, item in candidates:
+            if position.id in positions:
+                return position, item, False
+        if self.may_record_disposition():
+            for position, item in candidates:
+                if position.level in LEADER_LEVELS:
+                    return position, item, True
+        return None
+
+    def may_record_disposition(self):
+        """Whether the user may record a leader's paper disposition on the
+        letter: an operator of the agency that registered it, who can read
+        its content"""
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        operators = {ModelData.get_id('esurat_base', g) for g in [
+                'group_esurat_main_operator', 'group_esurat_opd_admin',
+                'group_esurat_admin']}
+        return bool(
+            operators & set(User.get_groups())
+            and self.unit.id in User.get_esurat_agencies()
+            and not self.hidden_content_ids([self.id], checked=True))
+
+    def get_may_dispose(self, name):
+        # Shown on the form only: a few queries for the one letter read
+        return self.dispose_source() is not None
 
     @classmethod
     @ModelView.button_action('esurat_disposition.wizard_dispose')

@@ -354,6 +354,8 @@ class EsuratDispositionTestCase(PolicyTestMixin, ModuleTestCase):
             ['group_esurat_main_operator'])
         letter = self.letter_to(org, org.p_sekda)
         with as_user(umum):
+            record, = Letter.read([letter.id], ['may_dispose'])
+            self.assertTrue(record['may_dispose'])
             session_id, _, _ = Dispose.create()
             with Transaction().set_context(
                     active_model='esurat.letter', active_id=letter.id,
@@ -775,11 +777,23 @@ class EsuratDispositionTestCase(PolicyTestMixin, ModuleTestCase):
         Dispose = pool.get('esurat.disposition.dispose', type='wizard')
         org = self.setup_org()
         letter = self.letter_to(org, org.p_kadis, unit=org.kominfo)
+
+        def may_dispose(user):
+            with as_user(user):
+                record, = Letter.read([letter.id], ['may_dispose'])
+                return record['may_dispose']
         with as_user(org.u_kadis):
             self.assertTrue(Letter.dispose([Letter(letter.id)]))
         self.dispose_session(
             org.u_kadis, letter, {'to_positions': [org.p_kabid.id]})
         disposition, = Disposition.search([('kind', '=', 'disposition')])
+        # The button shows where the wizard would work: the addressee;
+        # not the operator who registered it for a Kepala Dinas (no
+        # paper disposition to record), nor the Kabid, who disposes his
+        # own item from it
+        self.assertTrue(may_dispose(org.u_kadis))
+        self.assertFalse(may_dispose(org.u_operator))
+        self.assertFalse(may_dispose(org.u_kabid))
         # An operator opens an item of its agency from a list; it stays
         # unread for its recipient
         with as_user(org.u_operator), Transaction().set_context(
