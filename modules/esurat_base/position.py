@@ -3,6 +3,7 @@
 import datetime
 
 from sql import Null
+from sql.conditionals import Coalesce, NullIf
 
 from trytond import backend
 from trytond.cache import Cache
@@ -71,10 +72,29 @@ class Position(
     def default_level(cls):
         return 'staff'
 
-    def get_rec_name(self, name):
-        if self.unit:
-            return f'{self.name} ({self.unit.short_name or self.unit.name})'
-        return self.name
+    @classmethod
+    def get_rec_name(cls, positions, name):
+        """"Name (unit)", in one query for all: every list of letters and
+        dispositions shows positions, and reading them with their units
+        record by record cost a page of the inbox half its time"""
+        pool = Pool()
+        Unit = pool.get('esurat.unit')
+        position = cls.__table__()
+        unit = Unit.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {}
+        for sub_ids in grouped_slice(
+                [p.id for p in positions], backend.MAX_QUERY_PARAMS):
+            cursor.execute(*position.join(
+                    unit, 'LEFT', condition=position.unit == unit.id).select(
+                    position.id, position.name,
+                    Coalesce(NullIf(unit.short_name, ''), unit.name),
+                    where=fields.SQL_OPERATORS['in'](
+                        position.id, list(sub_ids))))
+            for id_, position_name, unit_name in cursor:
+                result[id_] = (f'{position_name} ({unit_name})'
+                    if unit_name else position_name)
+        return result
 
     @classmethod
     def search_rec_name(cls, name, clause):

@@ -30,6 +30,7 @@ LETTER_FIELDS = {
     'letter_subject': 'subject',
     'letter_summary': 'summary',
     'letter_received_date': 'received_date',
+    'urgency': 'urgency',
     }
 
 
@@ -147,7 +148,7 @@ class Disposition(
         fields.Date("Received Date"), 'get_letter_fields')
     urgency = fields.Function(
         fields.Many2One('esurat.letter.urgency', "Urgency"),
-        'get_urgency')
+        'get_letter_fields')
     state = fields.Selection([
             ('sent', "Sent"),
             ('read', "Read"),
@@ -314,10 +315,6 @@ class Disposition(
                     value = CONTENT_MASK
                 result[name][disposition.id] = value
         return result
-
-    @classmethod
-    def get_urgency(cls, dispositions, name):
-        return {d.id: d.letter.urgency.id for d in dispositions}
 
     # Rules -------------------------------------------------------------
 
