@@ -217,6 +217,7 @@ DERIVED = [
     ('esurat.letter.access', 'refresh', (None,)),
     ('esurat.letter.file', 'sync_letter_restricted', (None,)),
     ('esurat.disposition', 'sync_letter_restricted', (None,)),
+    ('esurat.disposition', 'fill_paths', ()),
     ]
 
 

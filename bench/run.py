@@ -160,11 +160,13 @@ class Action:
         module, fs_id = xml_id.split('.')
         decoder = PYSONDecoder(context or {})
         row = db.execute("""
-            SELECT w.id, w.res_model, w.domain, w."limit" FROM ir_model_data d
+            SELECT w.id, w.res_model, w.domain, w."limit", w."order"
+            FROM ir_model_data d
             JOIN ir_action_act_window w ON w.id = d.db_id
             WHERE d.module = %s AND d.fs_id = %s""",
             (module, fs_id)).fetchone()
-        self.id, self.model, domain, limit = row
+        self.id, self.model, domain, limit, order = row
+        self.order = decoder.decode(order) if order else None
         # sao's screen takes the action's limit, else its own (1,000)
         self.limit = limit or LIMIT
         self.domain = decoder.decode(domain) if domain else []
@@ -461,13 +463,10 @@ class Bench:
                 screen.read_form(res_id)
 
     def tracking(self, client, action, tree):
-        "The tracking tree, fully expanded: roots, then level by level"
-        fields = read_fields(tree) + ['children']
+        "The tracking: the letter's whole tree as one list, in tree order"
         ids = client.model(
-            action.model, 'search', action.domain, 0, LIMIT, None)
-        while ids:
-            rows = client.model(action.model, 'read', ids, fields)
-            ids = [c for r in rows for c in r['children']]
+            action.model, 'search', action.domain, 0, LIMIT, action.order)
+        client.model(action.model, 'read', ids, read_fields(tree))
 
     def searches(self):
         letters = Action(self.db, 'esurat_base.act_letter_form')

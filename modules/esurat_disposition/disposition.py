@@ -2,6 +2,10 @@
 # this repository contains the full copyright notices and license terms.
 import datetime
 
+from sql import Cast, Null
+from sql.functions import CharLength
+from sql.operators import Concat
+
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Workflow, fields,
@@ -78,6 +82,12 @@ class Disposition(
     children = fields.One2Many(
         'esurat.disposition', 'parent', "Further Dispositions",
         readonly=True)
+    # The ids from the root down to the item, each after its length
+    # ("510/513/"): ordered by it, a letter's items are its tree, parents
+    # before children and siblings as sent, read in one query
+    path = fields.Char("Path", readonly=True)
+    tracking_title = fields.Function(
+        fields.Char("To"), 'get_tracking_title')
     kind = fields.Selection([
             ('delivery', "Delivery"),
             ('disposition', "Disposition"),
@@ -180,7 +190,12 @@ class Disposition(
                     # scan
                     include=[t.letter, t.letter_restricted, t.state],
                     where=t.state != 'recalled'),
-                Index(t, (t.letter, Index.Range())),
+                # A letter's items (its tracking sorts them by path), and
+                # whether one went to an agency's positions (the operators'
+                # rule), index-only
+                Index(t,
+                    (t.letter, Index.Range()),
+                    (t.to_position, Index.Equality())),
                 # The letters disposed into an agency (its operators'
                 # rule), recalled ones included: an index-only range per
                 # position instead of a scan of every disposition
@@ -242,8 +257,57 @@ class Disposition(
     def default_kind(cls):
         return 'disposition'
 
+    @classmethod
+    def __register__(cls, module):
+        missing = not cls.__table_handler__(module).column_exist('path')
+        super().__register__(module)
+        if missing:
+            cls.fill_paths()
+
+    @staticmethod
+    def path_segment(id_):
+        "The id after its number of digits: segments sort as numbers"
+        return Concat(Concat(
+                Cast(CharLength(Cast(id_, 'VARCHAR')), 'VARCHAR'),
+                Cast(id_, 'VARCHAR')), '/')
+
+    @classmethod
+    def fill_paths(cls, ids=None):
+        """Set the path of the items of ids (None: every item without
+        one), parents first, a level per statement"""
+        table = cls.__table__()
+        parent = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        where = table.path == Null
+        if ids is not None:
+            where &= fields.SQL_OPERATORS['in'](table.id, list(ids))
+        cursor.execute(*table.update([table.path],
+                [cls.path_segment(table.id)],
+                where=where & (table.parent == Null)))
+        while True:
+            cursor.execute(*table.update([table.path], [Concat(
+                        parent.select(parent.path,
+                            where=parent.id == table.parent),
+                        cls.path_segment(table.id))],
+                    where=where & table.parent.in_(parent.select(
+                            parent.id, where=parent.path != Null))))
+            if not cursor.rowcount:
+                break
+
+    @classmethod
+    def create(cls, vlist):
+        dispositions = super().create(vlist)
+        cls.fill_paths([d.id for d in dispositions])
+        return dispositions
+
     def get_to_title(self, name):
         return self.to_position.rec_name
+
+    def get_tracking_title(self, name):
+        "The recipient, indented by the item's depth in the tree"
+        depth = (self.path or '').count('/') - 1
+        indent = '\u00a0' * 4 * max(depth - 1, 0)
+        return f'{indent}↳ {self.to_title}' if depth else self.to_title
 
     def get_rec_name(self, name):
         return f'{self.from_title or ""} → {self.to_position.rec_name}'

@@ -7,9 +7,11 @@ from sql.aggregate import Count, Max
 from sql.conditionals import Case
 from sql.operators import Exists
 
+from trytond import backend
 from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .disposition import LEADER_LEVELS, OPEN_STATES
@@ -27,6 +29,9 @@ class Letter(metaclass=PoolMeta):
                 ('overdue', "Overdue"),
                 ('done', "Done"),
                 ], "Progress"), 'get_progress')
+    disposed_agency = fields.Function(
+        fields.Many2One('esurat.unit', "Disposed To Agency"),
+        'get_disposed_agency')
     may_dispose = fields.Function(
         fields.Boolean("May Dispose"), 'get_may_dispose')
     progress_text = fields.Function(
@@ -83,6 +88,68 @@ class Letter(metaclass=PoolMeta):
                 disposition.letter.as_('letter'),
                 disposition.from_position.as_('position'),
                 where=where & (disposition.from_position != Null)))
+
+    @classmethod
+    def disposed_into(cls, letter, agencies):
+        """SQL condition: the letter of the column letter has an item, even
+        recalled, to a position of one of agencies.  Correlated on the row
+        and on the agencies' positions, so that checking a letter is one
+        index-only probe of (letter, to_position), instead of hashing every
+        letter that ever reached the agency"""
+        pool = Pool()
+        Disposition = pool.get('esurat.disposition')
+        Position = pool.get('esurat.position')
+        Unit = pool.get('esurat.unit')
+        disposition = Disposition.__table__()
+        position = Position.__table__()
+        unit = Unit.__table__()
+        agencies = list(agencies)
+        if not agencies:
+            return Literal(False)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*position.join(
+                unit, condition=position.unit == unit.id).select(
+                position.id,
+                where=fields.SQL_OPERATORS['in'](unit.agency, agencies)))
+        positions = [p for p, in cursor]
+        if not positions:
+            return Literal(False)
+        return Exists(disposition.select(Literal(1),
+                where=(disposition.letter == letter)
+                & fields.SQL_OPERATORS['in'](
+                    disposition.to_position, positions)))
+
+    @classmethod
+    def get_disposed_agency(cls, letters, name):
+        # One of the user's agencies the letter was disposed into: the rule
+        # ('disposed_agency', 'in', agencies) then also holds where Tryton
+        # evaluates it in Python (export) instead of in SQL
+        pool = Pool()
+        User = pool.get('res.user')
+        agencies = list(User.get_esurat_agencies())
+        result = dict.fromkeys(l.id for l in letters)
+        if not agencies:
+            return result
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        condition = cls.disposed_into(table.id, agencies)
+        for sub_ids in grouped_slice(list(result), backend.MAX_QUERY_PARAMS):
+            cursor.execute(*table.select(table.id,
+                    where=fields.SQL_OPERATORS['in'](table.id, list(sub_ids))
+                    & condition))
+            for id_, in cursor:
+                result[id_] = agencies[0]
+        return result
+
+    @classmethod
+    def domain_disposed_agency(cls, domain, tables):
+        table, _ = tables[None]
+        _, operator, value = domain[:3]
+        if operator not in {'=', 'in'}:
+            return Literal(False)
+        if not isinstance(value, (list, tuple)):
+            value = [value] if value is not None else []
+        return cls.disposed_into(table.id, [int(v) for v in value])
 
     @classmethod
     def to_do_domain(cls, to_do=True):
