@@ -177,18 +177,24 @@ def test_nginx_balances_app(services):
         assert path.startswith('/etc/nginx/tls/'), path
 
 
-@pytest.mark.parametrize('path,zone,route', [
+@pytest.mark.parametrize('path,zone,route,size', [
         ('/esurat/verify/Ab3-_x', 'verify',
-            "'/<database_name>/verify/<token>'"),
+            "'/<database_name>/verify/<token>'", '11m'),
         ('/esurat/verify/Ab3-_x/pdf', 'verify',
-            "'/<database_name>/verify/<token>/pdf'"),
-        ('/esurat/verify', 'verify', "'/<database_name>/verify'"),
-        ('/esurat/m/masuk', 'login', "'/<database_name>/m/masuk'"),
+            "'/<database_name>/verify/<token>/pdf'", '11m'),
+        ('/esurat/verify', 'verify', "'/<database_name>/verify'", '11m'),
+        ('/esurat/m/masuk', 'login', "'/<database_name>/m/masuk'", '1m'),
         ('/esurat/session/login', 'login',
-            "'/<string:database_name>/session/login'"),
+            "'/<string:database_name>/session/login'", '1m'),
+        ('/esurat/portal/', 'portal', "'/<database_name>/portal/'", '31m'),
+        ('/esurat/portal/layanan/domisili/ajukan', 'portal',
+            "'/<database_name>/portal/layanan/<code>/ajukan'", '31m'),
+        ('/esurat/portal/pengaduan', 'portal',
+            "'/<database_name>/portal/pengaduan'", '31m'),
         ])
-def test_nginx_rate_limits_public_routes(path, zone, route):
-    "The anonymous routes fall in a rate-limited location"
+def test_nginx_rate_limits_public_routes(path, zone, route, size):
+    """The anonymous routes fall in a rate-limited location that lets
+    through the largest upload the route accepts"""
     import trytond
     routes = [*(ROOT / 'modules').glob('*/routes.py'),
         Path(trytond.__file__).parent / 'protocols' / 'dispatcher.py']
@@ -198,14 +204,14 @@ def test_nginx_rate_limits_public_routes(path, zone, route):
         .items() if re.search(regex, path)]
     assert len(matched) == 1, path
     assert f'limit_req zone={zone} ' in matched[0]
-    assert 'client_max_body_size 1m;' in matched[0]
+    assert f'client_max_body_size {size};' in matched[0]
 
 
 def test_nginx_limits_not_logged_in_pages():
     "Other pages of the phone app and the JSON-RPC are not rate-limited"
     locations = _nginx_locations(NGINX_CONF.read_text())
     for path in ['/esurat/m/', '/esurat/rpc/', '/rpc/', '/esurat/m/masukan',
-            '/esurat/verifyx', '/esurat/session/logout']:
+            '/esurat/verifyx', '/esurat/portalx', '/esurat/session/logout']:
         assert not any(re.search(r, path) for r in locations), path
 
 

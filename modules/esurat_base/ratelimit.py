@@ -1,48 +1,163 @@
 # This file is part of e-Surat. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Rate limiting of anonymous pages (verification, later the portal).
+"""Rate limiting of the anonymous pages (verification, Portal Emas).
 
-Counts requests per key (the client address) in a sliding window, in the
-memory of the server process: enough to stop a script enumerating tokens
-or flooding uploads through one server.  Several server processes each
-keep their own count, so the effective limit is per process.
+The count is a row of the database per key (the client address) and time
+window, written in a short transaction of its own: every trytond process
+of the database shares it, and a request rolled back (an error, a refused
+form) still counts.  The limit is a sliding window, estimated from the
+hits of the current window and the share of the previous one that still
+falls within the period; refused hits count too, so that a client which
+keeps flooding stays refused.
+
+Only where no database is shared does the count stay in the process: a
+call outside any transaction, or a database that refuses the write (SQLite
+locked by the request's own writes, a standby during a failover); these
+are logged.  On SQLite's ``:memory:`` database (the unit tests), the new
+transaction shares the request's only connection: its commit also commits
+what the request wrote before, so pages check the limit before writing.
 """
+import hashlib
+import logging
 import threading
 import time
-from collections import deque
+from collections import defaultdict
 
-# Above this many tracked keys, stale ones are dropped
-MAX_KEYS = 10000
+from sql import Conflict, Literal
+
+from trytond import backend
+from trytond.model import Index, ModelSQL, Unique, fields
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+from .access import ClientWriteMixin
+
+logger = logging.getLogger(__name__)
+
+
+class RateLimit(ClientWriteMixin, ModelSQL):
+    """The hits of a key in a window of a rate limiter, for every server
+    process; the key is hashed: no address is stored"""
+    __name__ = 'esurat.rate.limit'
+    __string__ = "Rate Limit"
+
+    key = fields.Char("Key", required=True, readonly=True, strip=False)
+    slot = fields.Integer("Window", required=True, readonly=True)
+    hits = fields.Integer("Hits", required=True, readonly=True)
+    expires = fields.Integer(
+        "Expires", required=True, readonly=True,
+        help="In minutes since the epoch: the row is purged afterwards.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('key_slot_unique', Unique(t, t.key, t.slot),
+                'esurat_base.msg_rate_limit_unique'),
+            ]
+        cls._sql_indexes.add(Index(t, (t.expires, Index.Range())))
+
+    @classmethod
+    def hit(cls, key, slot, expires, minute):
+        """Count a hit of key in slot and return the hits of the slot before
+        it and of slot, in the current transaction; expires and minute (the
+        current one) are in minutes since the epoch"""
+        transaction = Transaction()
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*table.insert(
+                [table.key, table.slot, table.hits, table.expires],
+                [[key, slot, 1, expires]],
+                on_conflict=Conflict(
+                    table, indexed_columns=[table.key, table.slot],
+                    columns=[table.hits],
+                    values=[table.hits + Literal(1)])))
+        cursor.execute(*table.select(
+                table.slot, table.hits,
+                where=(table.key == key)
+                & table.slot.in_([slot - 1, slot])))
+        hits = dict(cursor)
+        if hits.get(slot) == 1:
+            # The first hit of a key in its window purges the expired rows
+            cursor.execute(*table.delete(where=table.expires < minute))
+        return hits.get(slot - 1, 0), hits.get(slot, 0)
+
+    @classmethod
+    def clear(cls, prefix):
+        "Forget the hits of the keys of prefix"
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.delete(where=table.key.like(prefix + '%')))
 
 
 class RateLimiter:
-    "At most limit hits per key in period seconds"
+    "At most limit hits per key in period seconds, over all processes"
 
-    def __init__(self, limit, period=60):
+    def __init__(self, limit, period=60, name=''):
         self.limit = limit
         self.period = period
-        self._hits = {}
+        # Limiters of the same name share their counts
+        self.name = name
+        self._databases = set()
+        self._local = defaultdict(list)
         self._lock = threading.Lock()
+
+    def _key(self, key):
+        digest = hashlib.sha256(
+            f'{self.name}\0{self.period}\0{key}'.encode()).hexdigest()
+        return self._prefix() + digest
+
+    def _prefix(self):
+        return hashlib.sha256(
+            f'{self.name}\0{self.period}'.encode()).hexdigest()[:8] + ':'
 
     def allow(self, key):
         "Record a hit of key; False when it is over the limit"
-        now = time.monotonic()
+        now = time.time()
+        slot, elapsed = divmod(now, self.period)
+        slot = int(slot)
+        database = Transaction().database
+        if database is None:
+            return self._allow_local(key, now)
+        try:
+            previous, current = self._hit(database.name, key, slot, now)
+        except backend.DatabaseOperationalError:
+            logger.warning(
+                "rate limit of %r counted in the process only",
+                self.name, exc_info=True)
+            return self._allow_local(key, now)
+        share = 1 - elapsed / self.period
+        return previous * share + current <= self.limit
+
+    def _hit(self, database_name, key, slot, now):
+        self._databases.add(database_name)
+        # In minutes, rounded up: the next window still reads this one
+        expires = int((slot + 2) * self.period // 60) + 1
+        # Each statement commits at once, holding the row for no longer
+        # (PostgreSQL's repeatable read would refuse concurrent upserts);
+        # not on the memory database, whose one connection is the request's
+        autocommit = not (
+            backend.name == 'sqlite' and database_name == ':memory:')
+        with Transaction().new_transaction(autocommit=autocommit):
+            RateLimit = Pool().get('esurat.rate.limit')
+            return RateLimit.hit(
+                self._key(key), slot, expires, int(now // 60))
+
+    def _allow_local(self, key, now):
         start = now - self.period
         with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= start:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return False
+            hits = self._local[key] = [
+                t for t in self._local[key] if t > start]
             hits.append(now)
-            if len(self._hits) > MAX_KEYS:
-                self._prune(start)
-            return True
-
-    def _prune(self, start):
-        for key in [k for k, h in self._hits.items() if h[-1] <= start]:
-            del self._hits[key]
+            return len(hits) <= self.limit
 
     def reset(self):
+        "Forget every count of this limiter (for tests)"
         with self._lock:
-            self._hits.clear()
+            self._local.clear()
+        for database_name in self._databases:
+            with Transaction(new=True).start(
+                    database_name, 0) as transaction:
+                Pool().get('esurat.rate.limit').clear(self._prefix())
+                transaction.commit()

@@ -19,7 +19,8 @@ from trytond.model.exceptions import AccessError, ValidationError
 from trytond.model.modelview import AccessButtonError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
-    DB_NAME, ModuleTestCase, activate_module, drop_db, with_transaction)
+    DB_NAME, ModuleTestCase, TestCase, activate_module, drop_db,
+    with_transaction)
 from trytond.transaction import Transaction, check_access
 
 from ..exceptions import (
@@ -64,6 +65,7 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
                     'to': 'kadis@example.com', 'subject': "Surat",
                     'body': "Isi", 'resource': str(letter)}])
         Issue.report(file, 'data', file.file_id, 'esurat', 'changed')
+        pool.get('esurat.rate.limit').hit('policy', 1, 3, 0)
 
     def create_letter(self, org, **values):
         pool = Pool()
@@ -2198,17 +2200,97 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
             f"Diregistrasi dengan nomor agenda {letter.agenda_number}.")
 
 
-class RateLimiterTestCase(unittest.TestCase):
-    "The rate limiter of the anonymous pages"
+class RateLimiterTestCase(TestCase):
+    """The rate limiter of the anonymous pages: one count in the database
+    for every server process"""
 
-    def test_limit_per_key_and_window(self):
-        limiter = RateLimiter(3, period=60)
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module(['esurat_base'])
+
+    @with_transaction()
+    def test_limit_shared_by_processes(self):
+        "Two limiters of one name (two processes) share one count per key"
+        first, second = (RateLimiter(3, name='test-shared') for _ in '12')
         self.assertEqual(
-            [limiter.allow('10.0.0.1') for _ in range(4)],
-            [True, True, True, False])
-        self.assertTrue(limiter.allow('10.0.0.2'), "other addresses pass")
-        limiter.period = 0
-        self.assertTrue(limiter.allow('10.0.0.1'), "a new window")
+            [first.allow('10.0.0.1'), second.allow('10.0.0.1'),
+                first.allow('10.0.0.1'), second.allow('10.0.0.1'),
+                first.allow('10.0.0.1')],
+            [True, True, True, False, False])
+        self.assertTrue(second.allow('10.0.0.2'), "other addresses pass")
+        self.assertTrue(
+            RateLimiter(3, name='test-other').allow('10.0.0.1'),
+            "another limiter counts apart")
+
+    @with_transaction()
+    def test_rolled_back_request_counts(self):
+        "A request rolled back still counts; no address is stored"
+        pool = Pool()
+        RateLimit = pool.get('esurat.rate.limit')
+        limiter = RateLimiter(2, name='test-rollback')
+        transaction = Transaction()
+        for _ in range(2):
+            self.assertTrue(limiter.allow('192.0.2.9'))
+            transaction.rollback()
+        self.assertFalse(limiter.allow('192.0.2.9'))
+        keys = [r.key for r in RateLimit.search([])]
+        self.assertTrue(keys)
+        self.assertFalse([k for k in keys if '192.0.2.9' in k])
+        limiter.reset()
+        self.assertTrue(limiter.allow('192.0.2.9'), "reset forgets")
+
+    @with_transaction()
+    def test_windows_and_purge(self):
+        """The previous window counts for what is left of it; the first hit
+        of a window purges the expired rows"""
+        pool = Pool()
+        RateLimit = pool.get('esurat.rate.limit')
+        self.assertEqual(RateLimit.hit('k', 10, 12, 0), (0, 1))
+        self.assertEqual(RateLimit.hit('k', 10, 12, 0), (0, 2))
+        self.assertEqual(RateLimit.hit('k', 11, 13, 0), (2, 1))
+        self.assertEqual(RateLimit.hit('k', 13, 15, 0), (0, 1))
+        RateLimit.hit('other', 20, 22, 14)
+        self.assertEqual(
+            sorted(r.slot for r in RateLimit.search([('key', '=', 'k')])),
+            [13])
+
+    def test_outside_transaction_counts_in_process(self):
+        "Without a database, the count stays in the process"
+        limiter = RateLimiter(1, name='test-local')
+        self.assertEqual(
+            [limiter.allow('10.0.0.1'), limiter.allow('10.0.0.1')],
+            [True, False])
+
+    @unittest.skipUnless(
+        backend.name == 'postgresql',
+        "the threads of a SQLite test have each their own memory database")
+    def test_concurrent_processes_lose_no_hit(self):
+        "Hits counted at once on several connections are all counted"
+        limiter = RateLimiter(1000, name='test-concurrent')
+        barrier = threading.Barrier(4)
+        errors = []
+
+        def flood():
+            try:
+                barrier.wait(timeout=30)
+                with Transaction().start(DB_NAME, 0):
+                    for _ in range(10):
+                        limiter.allow('198.51.100.1')
+            except Exception as error:
+                errors.append(error)
+        threads = [threading.Thread(target=flood) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        self.assertEqual(errors, [])
+
+        def hits():
+            RateLimit = Pool().get('esurat.rate.limit')
+            return sum(r.hits for r in RateLimit.search([
+                        ('key', '=', limiter._key('198.51.100.1'))]))
+        self.assertEqual(run_committed(DB_NAME, hits), 40)
 
 
 @unittest.skipUnless(
