@@ -114,6 +114,13 @@ class Mobile(Model):
         return domain
 
     @classmethod
+    def home_links(cls):
+        """Other work waiting for the user, shown on the home page: a list
+        of dicts with path (under the app), count and label; other modules
+        add theirs"""
+        return []
+
+    @classmethod
     def counters(cls, position_ids):
         """For each position: unread, to do and overdue items, waiting for
         my initials or signature and my drafts returned to me"""
@@ -121,6 +128,7 @@ class Mobile(Model):
         Disposition = pool.get('esurat.disposition')
         Approval = pool.get('esurat.outgoing.approval')
         Outgoing = pool.get('esurat.outgoing')
+        ModelAccess = pool.get('ir.model.access')
         result = {}
         for position_id in position_ids:
             counts = result[position_id] = {}
@@ -134,7 +142,13 @@ class Mobile(Model):
                         ('kind', '=', kind),
                         ('outgoing.state', '=', 'in_approval'),
                         ])
-        result['returned'] = Outgoing.search_count(cls.returned_domain())
+        # Someone without an e-Surat role (an RT head of Portal Emas) has
+        # no drafts, and may not even ask
+        result['returned'] = (
+            Outgoing.search_count(cls.returned_domain())
+            if ModelAccess.check(
+                Outgoing.__name__, 'read', raise_exception=False)
+            else 0)
         return result
 
     @classmethod

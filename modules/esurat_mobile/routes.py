@@ -104,7 +104,7 @@ TEMPLATES.filters.update(local=_local, date_id=_date, waited=_waited)
 
 def _render(request, name, status=HTTPStatus.OK, **values):
     database = request.view_args['database_name']
-    values.setdefault('flash', _flash(request))
+    values.setdefault('flash', read_flash(request))
     key = (session.read_cookie(request) or (None, ''))[1]
     body = TEMPLATES.get_template(name).render(
         base=session.app_path(database), csrf=session.csrf_token(key),
@@ -117,7 +117,7 @@ def _render(request, name, status=HTTPStatus.OK, **values):
     return response
 
 
-def _flash(request):
+def read_flash(request):
     value = request.cookies.get(FLASH_COOKIE)
     if not value:
         return None
@@ -125,7 +125,7 @@ def _flash(request):
     return {'kind': 'error' if kind == 'error' else 'ok', 'text': text[:500]}
 
 
-def _redirect(request, path, message=None, kind='ok'):
+def redirect_to(request, path, message=None, kind='ok'):
     database = request.view_args['database_name']
     response = redirect(session.app_path(database) + path, code=303)
     if message:
@@ -136,7 +136,7 @@ def _redirect(request, path, message=None, kind='ok'):
     return response
 
 
-def _not_found(request):
+def not_found(request):
     return _render(request, 'error.html', status=HTTPStatus.NOT_FOUND,
         flash=None, reason='not_found')
 
@@ -258,7 +258,7 @@ def home(request, pool):
     user = User(Transaction().user)
     return _render(request, 'home.html', user=user.name,
         positions=positions, current=current, shown=shown,
-        counters=counters)
+        counters=counters, links=Mobile.home_links())
 
 
 @app.route('/<database_name>/m/jabatan', methods={'POST'})
@@ -268,7 +268,7 @@ def home(request, pool):
 def switch_position(request, pool):
     positions, _ = _acting(request, pool)
     chosen = request.form.get('jabatan', '')
-    response = _redirect(request, '')
+    response = redirect_to(request, '')
     for position in positions:
         if str(position['id']) == chosen:
             session.set_position_cookie(
@@ -338,7 +338,7 @@ def draft(request, pool, outgoing_id):
     Mobile = pool.get('esurat.mobile')
     outgoing = Mobile.outgoing(outgoing_id)
     if outgoing is None:
-        return _not_found(request)
+        return not_found(request)
     steps = Mobile.route(outgoing)
     preview_key, pages, preview_error = None, 0, None
     try:
@@ -375,14 +375,14 @@ def draft_page(request, pool, outgoing_id, key, page):
     Mobile = pool.get('esurat.mobile')
     outgoing = Mobile.outgoing(outgoing_id)
     if outgoing is None or page >= scan.MAX_PAGES:
-        return _not_found(request)
+        return not_found(request)
     try:
         data = scan.preview_image(pool.database_name, outgoing.id, key, page)
     except IndexError:
         data = None
     if data is None:
-        return _not_found(request)
-    return _file_response(data, 'image/webp',
+        return not_found(request)
+    return file_response(data, 'image/webp',
         restricted=outgoing.confidentiality.restricted)
 
 
@@ -393,14 +393,14 @@ def _outgoing_action(request, pool, outgoing_id, action, message,
     Mobile = pool.get('esurat.mobile')
     outgoing = Mobile.outgoing(outgoing_id)
     if outgoing is None:
-        return _not_found(request)
+        return not_found(request)
     try:
         result = action(outgoing)
     except (UserError, UserWarning) as error:
         Transaction().rollback()
-        return _redirect(request, f'konsep/{outgoing_id}{error_path}',
+        return redirect_to(request, f'konsep/{outgoing_id}{error_path}',
             error.message, 'error')
-    return _redirect(request, f'konsep/{outgoing_id}', message(result))
+    return redirect_to(request, f'konsep/{outgoing_id}', message(result))
 
 
 @app.route('/<database_name>/m/konsep/<int:outgoing_id>/paraf',
@@ -422,7 +422,7 @@ def initial(request, pool, outgoing_id):
         lambda title: gettext('esurat_mobile.msg_initialled', title=title))
 
 
-def _run_wizard(pool, name, outgoing, values):
+def run_wizard(pool, name, outgoing, values):
     """Run the wizard name on outgoing as sao does after the button: create
     (with access checks), its start state, then its button's state with
     values ({state: {field: value}}), and delete the session"""
@@ -453,7 +453,7 @@ def send_back(request, pool, outgoing_id):
         if not note:
             raise UserError(gettext('esurat_mobile.msg_return_note'))
         Outgoing.return_([outgoing])
-        _run_wizard(pool, 'esurat.outgoing.return', outgoing,
+        run_wizard(pool, 'esurat.outgoing.return', outgoing,
             {'return_': {'start': {'note': note}}})
         return outgoing.drafter.name if outgoing.drafter else ''
     return _outgoing_action(request, pool, outgoing_id, return_,
@@ -473,16 +473,16 @@ def sign(request, pool, outgoing_id):
     Outgoing = pool.get('esurat.outgoing')
     outgoing = Mobile.outgoing(outgoing_id)
     if outgoing is None:
-        return _not_found(request)
+        return not_found(request)
     mine = Mobile.my_step(Mobile.route(outgoing))
     if not mine or mine['kind'] != 'sign':
-        return _not_found(request)
+        return not_found(request)
     if request.method == 'GET':
         return _render(request, 'sign.html', outgoing=outgoing, step=mine)
 
     def sign(outgoing):
         Outgoing.sign([outgoing])
-        _run_wizard(pool, 'esurat.outgoing.sign', outgoing, {
+        run_wizard(pool, 'esurat.outgoing.sign', outgoing, {
                 'sign': {'start': {
                         'passphrase': request.form.get('frasa', '')}}})
         return Outgoing(outgoing.id).number
@@ -500,7 +500,7 @@ def draft_post(request, pool, outgoing_id):
     Mobile = pool.get('esurat.mobile')
     outgoing = Mobile.outgoing(outgoing_id)
     if outgoing is None:
-        return _not_found(request)
+        return not_found(request)
     return _post(request, pool, outgoing, f'konsep/{outgoing_id}')
 
 
@@ -509,14 +509,14 @@ def _post(request, pool, record, back):
     Mobile = pool.get('esurat.mobile')
     content = request.form.get('pesan', '').strip()[:MAX_MESSAGE]
     if not content:
-        return _redirect(request, back,
+        return redirect_to(request, back,
             gettext('esurat_mobile.msg_message_empty'), 'error')
     try:
         Mobile.post(record, content)
     except (UserError, UserWarning) as error:
         Transaction().rollback()
-        return _redirect(request, back, error.message, 'error')
-    return _redirect(request, back + '#utas',
+        return redirect_to(request, back, error.message, 'error')
+    return redirect_to(request, back + '#utas',
         gettext('esurat_mobile.msg_message_posted'))
 
 
@@ -538,8 +538,8 @@ def open_record(request, pool, model, record_id):
         item = Mobile.letter_item(record_id)
         path = f'item/{item.id}' if item else None
     if path is None:
-        return _not_found(request)
-    return _redirect(request, path)
+        return not_found(request)
+    return redirect_to(request, path)
 
 
 # An item and its actions -----------------------------------------------
@@ -573,7 +573,7 @@ def item(request, pool, item_id):
     Attachment = pool.get('ir.attachment')
     item = _item(pool, item_id)
     if item is None:
-        return _not_found(request)
+        return not_found(request)
     letter = item.letter
     mine = User.acts_as(item.to_position)
     files = LetterFile.search([('letter', '=', letter.id)])
@@ -599,7 +599,7 @@ def item_post(request, pool, item_id):
     "Post to the thread of the item's letter"
     item = _item(pool, item_id)
     if item is None:
-        return _not_found(request)
+        return not_found(request)
     return _post(request, pool, item.letter, f'item/{item_id}')
 
 
@@ -614,7 +614,7 @@ def dispose(request, pool, item_id):
     Instruction = pool.get('esurat.disposition.instruction')
     item = _own_open_item(pool, item_id)
     if item is None:
-        return _not_found(request)
+        return not_found(request)
     if request.method == 'POST':
         return _send(request, pool, item)
     recipients = Mobile.recipients(item)
@@ -667,10 +667,10 @@ def _send(request, pool, item):
                 Dispose.delete(session_id)
     except (UserError, UserWarning) as error:
         transaction.rollback()
-        return _redirect(request, f'item/{item.id}/disposisi',
+        return redirect_to(request, f'item/{item.id}/disposisi',
             error.message, 'error')
     names = ', '.join(p.rec_name for p in Position.browse(to_ids))
-    return _redirect(request, f'item/{item.id}',
+    return redirect_to(request, f'item/{item.id}',
         gettext('esurat_mobile.msg_disposition_sent', to=names))
 
 
@@ -682,14 +682,14 @@ def start(request, pool, item_id):
     Disposition = pool.get('esurat.disposition')
     item = _item(pool, item_id)
     if item is None:
-        return _not_found(request)
+        return not_found(request)
     try:
         Disposition.start([item])
     except (UserError, UserWarning) as error:
         Transaction().rollback()
-        return _redirect(request, f'item/{item_id}', error.message,
+        return redirect_to(request, f'item/{item_id}', error.message,
             'error')
-    return _redirect(request, f'item/{item_id}',
+    return redirect_to(request, f'item/{item_id}',
         gettext('esurat_mobile.msg_started'))
 
 
@@ -704,7 +704,7 @@ def done(request, pool, item_id):
     User = pool.get('res.user')
     item = _own_open_item(pool, item_id)
     if item is None:
-        return _not_found(request)
+        return not_found(request)
     if request.method == 'GET':
         return _render(request, 'done.html', item=item,
             acting=User.acting_title(item.to_position))
@@ -712,7 +712,7 @@ def done(request, pool, item_id):
     upload = request.files.get('berkas')
     data = upload.read(MAX_UPLOAD + 1) if upload else b''
     if len(data) > MAX_UPLOAD:
-        return _redirect(request, f'item/{item_id}/selesai',
+        return redirect_to(request, f'item/{item_id}/selesai',
             gettext('esurat_mobile.msg_upload_too_large'), 'error')
     if data:
         values['report_file'] = data
@@ -722,9 +722,9 @@ def done(request, pool, item_id):
         Disposition.done([item])
     except (UserError, UserWarning) as error:
         Transaction().rollback()
-        return _redirect(request, f'item/{item_id}/selesai',
+        return redirect_to(request, f'item/{item_id}/selesai',
             error.message, 'error')
-    return _redirect(request, f'item/{item_id}',
+    return redirect_to(request, f'item/{item_id}',
         gettext('esurat_mobile.msg_done'))
 
 
@@ -737,21 +737,21 @@ def recall(request, pool, item_id):
     Disposition = pool.get('esurat.disposition')
     item = _item(pool, item_id)
     if item is None:
-        return _not_found(request)
+        return not_found(request)
     back = request.form.get('kembali', '')
     back = f'item/{back}' if back.isdigit() else ''
     try:
         Disposition.recall([item])
     except (UserError, UserWarning) as error:
         Transaction().rollback()
-        return _redirect(request, back, error.message, 'error')
-    return _redirect(request, back, gettext(
+        return redirect_to(request, back, error.message, 'error')
+    return redirect_to(request, back, gettext(
             'esurat_mobile.msg_recalled', to=item.to_position.rec_name))
 
 
 # Files -----------------------------------------------------------------
 
-def _file_response(data, mimetype, name=None, restricted=False):
+def file_response(data, mimetype, name=None, restricted=False):
     headers = {
         'X-Content-Type-Options': 'nosniff',
         # A rahasia scan is not kept on a phone that others may pick up
@@ -774,8 +774,8 @@ def file_page(request, pool, file_id, page):
     LetterFile = pool.get('esurat.letter.file')
     files = LetterFile.search([('id', '=', file_id)], limit=1)
     if not files or page >= scan.page_count(files[0]):
-        return _not_found(request)
-    return _file_response(
+        return not_found(request)
+    return file_response(
         scan.page_image(pool.database_name, files[0], page), 'image/webp',
         restricted=files[0].letter.restricted)
 
@@ -788,9 +788,9 @@ def file_download(request, pool, file_id):
     LetterFile = pool.get('esurat.letter.file')
     files = LetterFile.search([('id', '=', file_id)], limit=1)
     if not files:
-        return _not_found(request)
+        return not_found(request)
     file, = files
-    return _file_response(bytes(file.data), file.mimetype, file.name,
+    return file_response(bytes(file.data), file.mimetype, file.name,
         restricted=file.letter.restricted)
 
 
@@ -808,17 +808,17 @@ def attachment_download(request, pool, attachment_id):
             ('type', '=', 'data'),
             ], limit=1)
     if not attachments:
-        return _not_found(request)
+        return not_found(request)
     attachment, = attachments
     # Read as the user: instances read without access checks, and the
     # check of a rahasia letter's paperclip is on reading its data
     try:
         row, = Attachment.read([attachment.id], ['data', 'name'])
     except UserError:
-        return _not_found(request)
+        return not_found(request)
     data = bytes(row['data'])
     info = inspect_upload(data, row['name'])
-    return _file_response(data, info['mimetype'], info['name'],
+    return file_response(data, info['mimetype'], info['name'],
         restricted=attachment.resource.restricted)
 
 
@@ -829,10 +829,10 @@ def attachment_download(request, pool, attachment_id):
 def report_download(request, pool, item_id):
     item = _item(pool, item_id)
     if item is None or not item.report_file:
-        return _not_found(request)
+        return not_found(request)
     data = bytes(item.report_file)
     info = inspect_upload(data, item.report_file_name or 'laporan')
-    return _file_response(data, info['mimetype'], info['name'])
+    return file_response(data, info['mimetype'], info['name'])
 
 
 # Installable app: static files, manifest, icons, offline page ------------

@@ -70,7 +70,7 @@ def _texts():
         for name in MESSAGES}
 
 
-def _local(value):
+def local_datetime(value):
     "A stored (UTC) datetime shown in the region's time zone"
     zone = zoneinfo.ZoneInfo(
         config.get('esurat', 'timezone', default='Asia/Jakarta'))
@@ -95,7 +95,7 @@ def _letter(signature):
         'agency': agency.name,
         'logo': _logo(bytes(agency.logo)) if agency.logo else None,
         'date': render.format_date_id(signature.date),
-        'signed_at': _local(signature.signed_at),
+        'signed_at': local_datetime(signature.signed_at),
         'downloadable': _downloadable(signature),
         }
 
