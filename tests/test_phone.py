@@ -602,18 +602,14 @@ def test_disposition_chain_with_plh_and_tracking(esurat, phone):
     tracking.click()
     sekda.settle()
     expect(sekda.tab.locator('.title').first).to_contain_text('Pelacakan')
-    for title in ["Sekretaris Daerah (Setda)",
-            "Kepala Dinas Kesehatan (Dinkes)"]:
-        row = sekda.rows().filter(has=sekda.page.locator(
-                '.column-char', has_text=title))
-        row.locator('span.expander').click()
-        sekda.settle()
+    # The whole tree at once, in tree order, each item under the one it
+    # was disposed from
     expect(sekda.rows()).to_have_count(3)
     delivery, to_kadinkes, to_kabid = sekda.list_rows()
     sekda.shot('issue3-5-tracking', full=True)
 
     def check(row, to, from_, read_as, state, done_as=''):
-        assert row['Kepada'] == [to], row
+        assert [' '.join(t.split()) for t in row['Kepada']] == [to], row
         assert row['Dari'] == [from_], row
         assert row['Dibaca Sebagai'] == [read_as], row
         assert row['Diselesaikan Sebagai'] == [done_as], row
@@ -632,12 +628,13 @@ def test_disposition_chain_with_plh_and_tracking(esurat, phone):
     check(delivery, "Sekretaris Daerah (Setda)", "Setda",
         "Sekretaris Daerah", "Sedang Diproses")
     # the Sekda's disposition, read by the Plh as Plh.
-    check(to_kadinkes, "Kepala Dinas Kesehatan (Dinkes)", "Sekretaris Daerah",
+    check(to_kadinkes, "↳ Kepala Dinas Kesehatan (Dinkes)",
+        "Sekretaris Daerah",
         "Plh. Kepala Dinas Kesehatan", "Sedang Diproses")
     assert to_kadinkes['Batas Waktu'] == [deadline.strftime(DATE_FORMAT)]
     # the Plh's disposition, done by the Kabid
     check(to_kabid,
-        "Kepala Bidang Pencegahan dan Pengendalian Penyakit (Dinkes)",
+        "↳ Kepala Bidang Pencegahan dan Pengendalian Penyakit (Dinkes)",
         "Plh. Kepala Dinas Kesehatan",
         "Kepala Bidang Pencegahan dan Pengendalian Penyakit", "Selesai",
         done_as="Kepala Bidang Pencegahan dan Pengendalian Penyakit")
