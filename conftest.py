@@ -17,6 +17,7 @@ its sorted modules alike, so that they share it; a scenario's setup
 functions then run on the database of its modules.
 """
 import importlib
+import os
 import unittest
 from itertools import combinations
 from pathlib import Path
@@ -169,3 +170,19 @@ def pytest_configure(config):
     test_tryton.create_db = create_db
     test_tryton.activate_module = activate_module
     tools.activate_modules = activate_modules
+    _cheap_key_derivation()
+
+
+def _cheap_key_derivation():
+    """The keys of the tests' certificates encrypted with
+    ESURAT_TEST_KDF_ITERATIONS PBKDF2 iterations (bin/test sets it) instead
+    of the 600 000 of pades.KDF_ITERATIONS in production
+
+    Each test that signs issues a CA and three certificates and decrypts a
+    key: 0.15 s of key derivation each, half a minute of each run.  The
+    keys keep the format of production's and are decrypted at the cost
+    written in them."""
+    iterations = os.environ.get('ESURAT_TEST_KDF_ITERATIONS')
+    if iterations:
+        from trytond.modules.esurat_signing import pades
+        pades.KDF_ITERATIONS = int(iterations)

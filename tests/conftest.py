@@ -36,7 +36,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / '.venv' / 'bin'
 SAO = ROOT / 'var' / 'sao' / 'package'
-SCREENSHOTS = ROOT / 'var' / 'screenshots'
+# Another folder for a run beside this one (.ci/run runs SQLite and
+# PostgreSQL at once)
+SCREENSHOTS = ROOT / os.environ.get('ESURAT_SCREENSHOTS', 'var/screenshots')
 CHROMIUM = Path('/usr/bin/chromium')
 CHROMIUM_ARGS = [
     '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
