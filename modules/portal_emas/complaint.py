@@ -714,14 +714,14 @@ class Monitor(ModelSQL, ModelView):
             complaint.agency.as_('agency'),
             Literal(0).as_('create_uid'),
             CurrentTimestamp().as_('create_date'),
-            Literal(None).as_('write_uid'),
-            Literal(None).as_('write_date'),
+            cls.write_uid.sql_cast(Literal(Null)).as_('write_uid'),
+            cls.write_date.sql_cast(Literal(Null)).as_('write_date'),
             Sum(Case((waiting, 1), else_=0)).as_('waiting'),
             Sum(Case((waiting & (complaint.due_date < today), 1),
                     else_=0)).as_('overdue'),
             Sum(Case((complaint.state.in_(['answered', 'closed']), 1),
                     else_=0)).as_('answered'),
-            Count(Literal('*')).as_('total'),
+            Count(complaint.id).as_('total'),
             where=complaint.agency != Null,
             group_by=[complaint.agency])
 
