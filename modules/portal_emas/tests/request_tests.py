@@ -251,6 +251,29 @@ class RequestTestMixin:
         self.assertTrue(request.steps[0].acted_as.endswith(
                 "RT 001 / RW 001, Kel. Sukamaju"))
 
+        # Monitoring per stage and place: the Lurah sees his Kelurahan's
+        # stages, the Camat those of the Kelurahan under him; another
+        # OPD's staff nothing, an RT head not even the list
+        Monitor = pool.get('portal.request.monitor')
+        # In the order of the route
+        expected = [
+            ('rt', org.kelurahan.id, 0, 1, 1),
+            ('rw', org.kelurahan.id, 0, 1, 1),
+            ('kelurahan', org.kelurahan.id, 1, 0, 1),
+            ]
+        for user in [org.u_lurah, org.u_camat]:
+            with self.subTest(user=user.login), as_user(user):
+                rows = Monitor.search([], order=[('kind', 'ASC')])
+                self.assertEqual([
+                        (r.kind, r.unit.id, r.waiting, r.approved, r.total)
+                        for r in rows], expected)
+                self.assertGreaterEqual(rows[0].median_hours, 0)
+                self.assertIsNone(rows[2].median_hours)
+        with as_user(org.u_kadinkes):
+            self.assertEqual(Monitor.search([]), [])
+        with as_user(org.u_rt), self.assertRaises(AccessError):
+            Monitor.search([])
+
     @with_transaction()
     def test_request_lookup(self):
         """The link's token and the number with the NIK find the request;
