@@ -349,9 +349,12 @@ def test_operator_registers_and_only_the_addressee_sees_it(
     expect(operator.field('sender')).to_be_editable()
     operator.field('sender').fill("Kementerian Komunikasi dan Digital")
     operator.field('sender_number').fill(sender_number)
-    # The duplicate check answers the number: let sao show its answer before
-    # the next field, or the redisplay empties what was typed meanwhile
+    # The duplicate check answers the number when the field is left: leave
+    # it and let sao show its answer before the next field, or the
+    # redisplay empties what was typed meanwhile
+    operator.field('sender_number').press('Tab')
     operator.settle()
+    expect(operator.field('sender_number')).to_have_value(sender_number)
     sender_date = (datetime.date.today() - datetime.timedelta(days=2)
         ).strftime(DATE_FORMAT)
     operator.field('sender_date').fill(sender_date)
