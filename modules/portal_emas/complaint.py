@@ -727,19 +727,19 @@ class Monitor(ModelSQL, ModelView):
 
     @classmethod
     def get_median_days(cls, rows, name):
+        "From disposal to answer, one query of the rows' agencies"
         pool = Pool()
         Complaint = pool.get('portal.complaint')
+        complaint = Complaint.__table__()
         days = {r.id: [] for r in rows}
-        with without_check_access():
-            complaints = Complaint.search([
-                    ('agency', 'in', list(days)),
-                    ('answered_at', '!=', None),
-                    ('disposed_at', '!=', None),
-                    ])
-        for complaint in complaints:
-            days[complaint.agency.id].append(
-                (complaint.answered_at - complaint.disposed_at
-                    ).total_seconds() / 86400)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*complaint.select(
+                complaint.agency, complaint.disposed_at, complaint.answered_at,
+                where=fields.SQL_OPERATORS['in'](complaint.agency, list(days))
+                & (complaint.answered_at != Null)
+                & (complaint.disposed_at != Null)))
+        for agency, disposed, answered in cursor:
+            days[agency].append((answered - disposed).total_seconds() / 86400)
         return {
             k: round(statistics.median(v), 1) if v else None
             for k, v in days.items()}

@@ -122,6 +122,14 @@ class ComplaintTestMixin:
             self.assertEqual(
                 (row.agency, row.waiting, row.overdue, row.total),
                 (org.kominfo, 1, 1, 1))
+            self.assertIsNone(row.median_days, "nothing answered yet")
+        # The median time from disposal to answer, in days
+        disposed_at = Complaint(complaint.id).disposed_at
+        Complaint.write([complaint], {
+                'answered_at': disposed_at + datetime.timedelta(days=2)})
+        with as_user(coordinator):
+            row, = Monitor.search([])
+            self.assertEqual(row.median_days, 2.0)
         with as_user(handler), self.assertRaises(AccessError):
             Monitor.search([])
 
