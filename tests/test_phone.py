@@ -139,6 +139,16 @@ class Phone:
             f'input[name="{name}"], textarea[name="{name}"], '
             f'select[name="{name}"]').first
 
+    def enter(self, name, value, scope=None):
+        """Type value into field name as a person does: type, leave the
+        field, wait for sao's answer to the change; sao redisplays the form
+        with each answer and so empties whatever was typed meanwhile"""
+        field = self.field(name, scope)
+        field.fill(value)
+        field.press('Tab')
+        self.settle()
+        self.expect(field).to_have_value(value)
+
     def expect_selection(self, name, label, scope=None):
         "Wait until the selection field name shows label"
         self.expect(self.field(name, scope).locator('option:checked')
@@ -346,21 +356,16 @@ def test_operator_registers_and_only_the_addressee_sees_it(
     operator.tab.locator('button#new_').click()
     operator.settle()
     expect = operator.expect
-    expect(operator.field('sender')).to_be_editable()
-    operator.field('sender').fill("Kementerian Komunikasi dan Digital")
-    operator.field('sender_number').fill(sender_number)
-    # The duplicate check answers the number when the field is left: leave
-    # it and let sao show its answer before the next field, or the
-    # redisplay empties what was typed meanwhile
-    operator.field('sender_number').press('Tab')
-    operator.settle()
-    expect(operator.field('sender_number')).to_have_value(sender_number)
-    sender_date = (datetime.date.today() - datetime.timedelta(days=2)
-        ).strftime(DATE_FORMAT)
-    operator.field('sender_date').fill(sender_date)
-    operator.settle()
-    expect(operator.field('sender_date')).to_have_value(sender_date)
-    operator.field('subject').fill(subject)
+    # The form is ready once it shows its defaults: sao redisplays it
+    # when they come and would empty what was typed before
+    expect(operator.field('received_date')).not_to_have_value('')
+    operator.enter('sender', "Kementerian Komunikasi dan Digital")
+    # The duplicate check answers the number when the field is left
+    operator.enter('sender_number', sender_number)
+    operator.enter('sender_date', (
+            datetime.date.today() - datetime.timedelta(days=2)
+            ).strftime(DATE_FORMAT))
+    operator.enter('subject', subject)
     operator.choose('letter_type', "Surat Undangan")
     operator.choose('classification', "Komunikasi dan Informatika")
     addressees = operator.one2many('Ditujukan Kepada')
@@ -368,7 +373,7 @@ def test_operator_registers_and_only_the_addressee_sees_it(
     operator.settle()
     operator.choose('position', "Kepala Dinas Komunikasi",
         "Kepala Dinas Komunikasi dan Informatika", scope=addressees)
-    operator.field('summary').fill(
+    operator.enter('summary',
         "Rapat koordinasi evaluasi SPBE; mohon dihadiri.")
 
     # The scan, through the file picker of a new file
@@ -583,7 +588,7 @@ def test_disposition_chain_with_plh_and_tracking(esurat, phone):
     expect(kabid.field('from_title')).to_have_value(
         'Plh. Kepala Dinas Kesehatan')
     report = "Data imunisasi per kecamatan sudah dikirim melalui surel dinas."
-    kabid.field('report').fill(report)
+    kabid.enter('report', report)
     done = kabid.button('done')
     expect(done).to_have_text(re.compile('Laporkan Selesai', re.IGNORECASE))
     done.click()
@@ -692,13 +697,14 @@ def test_outgoing_letter_from_draft_to_verified_copy(esurat, phone, tmp_path):
     kasi.open_menu('e-Surat', 'Surat Keluar')
     kasi.tab.locator('button#new_').click()
     kasi.settle()
-    kasi.field('subject').fill(subject)
-    # The Kepala Dinas signs unless the Kasi chooses otherwise
+    # The Kepala Dinas signs unless the Kasi chooses otherwise (a default:
+    # the form is ready)
     expect(kasi.field('signer_position')).to_have_value(
         "Kepala Dinas Kesehatan (Dinkes)")
+    kasi.enter('subject', subject)
     kasi.choose('letter_type', "Surat Dinas")
     kasi.choose('classification', "Kesehatan", "400.7 Kesehatan")
-    kasi.field('body').fill(first_body)
+    kasi.enter('body', first_body)
     kasi.notebook_page('Penerima')
     recipients = kasi.one2many('Penerima')
     # Diskominfo as a unit: its Kepala Dinas receives it
@@ -764,7 +770,7 @@ def test_outgoing_letter_from_draft_to_verified_copy(esurat, phone, tmp_path):
     kasi.settle()
     kasi.expect_selection('state', 'Konsep')
     kasi.notebook_page('Teks')
-    kasi.field('body').fill(second_body)
+    kasi.enter('body', second_body)
     kasi.button('submit').click()
     kasi.settle()
     kasi.expect_selection('state', 'Dalam Persetujuan')
