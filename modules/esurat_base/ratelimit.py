@@ -18,14 +18,17 @@ transaction shares the request's only connection: its commit also commits
 what the request wrote before, so pages check the limit before writing.
 """
 import hashlib
+import hmac
 import logging
+import os
+import secrets
 import threading
 import time
 from collections import defaultdict
 
 from sql import Conflict, Literal
 
-from trytond import backend
+from trytond import backend, config
 from trytond.model import Index, ModelSQL, Unique, fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction
@@ -91,6 +94,50 @@ class RateLimit(ClientWriteMixin, ModelSQL):
         cursor.execute(*table.delete(where=table.key.like(prefix + '%')))
 
 
+_salt = None
+_salt_lock = threading.Lock()
+
+
+def salt():
+    """The secret the keys are hashed with, so that the table does not give
+    the addresses back (there are only 2**32 IPv4 addresses to try):
+    `[esurat] rate_limit_salt`, else a random one made once in the
+    filestore, which every app server of an installation shares (never in
+    the database, which is what it protects)"""
+    global _salt
+    with _salt_lock:
+        if _salt is None:
+            _salt = config.get('esurat', 'rate_limit_salt', default='')
+            if _salt:
+                _salt = _salt.encode()
+            else:
+                _salt = _salt_file()
+        return _salt
+
+
+def _salt_file():
+    directory = os.path.join(
+        config.get('database', 'path'), 'esurat_base')
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, 'rate-limit.salt')
+    try:
+        # O_EXCL: of processes starting at once, one writes it
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, 'w') as file:
+            file.write(secrets.token_hex(32))
+    for _ in range(50):
+        with open(path) as file:
+            value = file.read().strip()
+        if value:
+            return value.encode()
+        # Another process created it and is writing it
+        time.sleep(0.01)
+    raise RuntimeError(f"empty rate limit salt file {path}")
+
+
 class RateLimiter:
     "At most limit hits per key in period seconds, over all processes"
 
@@ -104,8 +151,9 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def _key(self, key):
-        digest = hashlib.sha256(
-            f'{self.name}\0{self.period}\0{key}'.encode()).hexdigest()
+        digest = hmac.new(
+            salt(), f'{self.name}\0{self.period}\0{key}'.encode(),
+            hashlib.sha256).hexdigest()
         return self._prefix() + digest
 
     def _prefix(self):

@@ -2237,6 +2237,10 @@ class RateLimiterTestCase(TestCase):
         keys = [r.key for r in RateLimit.search([])]
         self.assertTrue(keys)
         self.assertFalse([k for k in keys if '192.0.2.9' in k])
+        # Nor its plain hash, which 2**32 tries would give back
+        plain = hashlib.sha256(
+            b'test-rollback\x0060\x00192.0.2.9').hexdigest()
+        self.assertFalse([k for k in keys if plain in k])
         limiter.reset()
         self.assertTrue(limiter.allow('192.0.2.9'), "reset forgets")
 
