@@ -12,6 +12,7 @@ disposes) and cross-checks what the screen shows.
 
 Screenshots of the key moments go to var/screenshots/.
 """
+import base64
 import contextlib
 import datetime
 import io
@@ -673,11 +674,11 @@ def _wait_for(condition, what, timeout=60):
         time.sleep(0.5)
 
 
-def test_outgoing_letter_from_draft_to_verified_copy(esurat, phone, tmp_path):
+def test_outgoing_letter_from_draft_to_verified_copy(esurat, phone):
     """Issue 4: a Kasi drafts, the Kabid returns it once, the Kepala Dinas's
     Plh signs on a phone-sized screen, the other OPD sees it in its inbox,
     the external recipient's mailbox gets the PDF, and scanning its QR code
-    shows it genuine while an edited copy is exposed.
+    shows it genuine (copies checked on the page: test_verify.py).
 
     In the demo the Kasi Surveilans (kasi.surveilans) reports to the Kabid
     P2P (kabid.p2p), and the Kabid Yankes (kabid.yankes) is the Plh of the
@@ -849,6 +850,8 @@ def test_outgoing_letter_from_draft_to_verified_copy(esurat, phone, tmp_path):
     attachment, = message.iter_attachments()
     assert attachment.get_content_type() == 'application/pdf'
     pdf = attachment.get_content()
+    # The recipient holds the signed original, byte for byte
+    assert pdf == base64.b64decode(signature['pdf']['base64'])
 
     # Its QR code, scanned like a phone camera does, opens the
     # verification page, which says it is genuine without any login
@@ -868,30 +871,6 @@ def test_outgoing_letter_from_draft_to_verified_copy(esurat, phone, tmp_path):
             "Plh. Kepala Dinas Kesehatan")
         expect(page.locator('#sha256')).to_have_text(signature['sha256'])
         citizen.shot('issue4-8-verify-genuine', full=True)
-
-        # The received copy checks out byte for byte
-        original = tmp_path / f'{number.replace("/", "-")}.pdf'
-        original.write_bytes(pdf)
-        page.locator('input#document').set_input_files(original)
-        page.locator('button[type=submit]').click()
-        expect(page.locator('#check-same')).to_have_class(
-            re.compile(r'\bok\b'))
-        expect(page.locator('#check-signature')).to_have_class(
-            re.compile(r'\bok\b'))
-
-        # A copy with one byte changed is exposed
-        index = pdf.index(b'/Contents') - 40
-        edited = tmp_path / 'salinan-diubah.pdf'
-        edited.write_bytes(
-            pdf[:index] + bytes([pdf[index] ^ 1]) + pdf[index + 1:])
-        page.locator('input#document').set_input_files(edited)
-        page.locator('button[type=submit]').click()
-        expect(page.locator('#check-same')).to_contain_text('BUKAN')
-        expect(page.locator('#check-same')).to_have_class(
-            re.compile(r'\bbad\b'))
-        expect(page.locator('#check-signature')).to_have_class(
-            re.compile(r'\bbad\b'))
-        citizen.shot('issue4-9-verify-edited-copy', full=True)
     finally:
         citizen.close()
 

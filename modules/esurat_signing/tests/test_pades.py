@@ -258,6 +258,30 @@ def where(pdf, *texts):
     return found
 
 
+def centres(pdf, *texts):
+    "The horizontal centre of the first occurrence of each text"
+    import pypdfium2
+    document = pypdfium2.PdfDocument(pdf)
+    found = []
+    try:
+        for text in texts:
+            for index in range(len(document)):
+                textpage = document[index].get_textpage()
+                match = textpage.search(text, match_case=True).get_next()
+                if match:
+                    start, count = match
+                    left = textpage.get_charbox(start, loose=True)[0]
+                    right = textpage.get_charbox(
+                        start + count - 1, loose=True)[2]
+                    found.append((left + right) / 2)
+                    break
+            else:
+                raise AssertionError(f"{text!r} not in the PDF")
+    finally:
+        document.close()
+    return found
+
+
 class LayoutTestCase(unittest.TestCase):
     """Each layout puts its blocks where Tata Naskah Dinas has them (read
     back from the PDF as a reader does)"""
@@ -330,9 +354,19 @@ class LayoutTestCase(unittest.TestCase):
             "pada tanggal 1 Desember 2026", "KEPALA DINAS KESEHATAN,")
         self.assertAligned(pdf, "Dasar", "Kepada", "Untuk")
         self.assertAligned(pdf, "a. Peraturan", "1. dr. Andi", "1. melaks")
+        # Title, number and the order centred over the text
+        middle = (render.PAGE_WIDTH + render.MARGIN_LEFT
+            - render.MARGIN_RIGHT) / 2
+        for centre in centres(pdf, "SURAT PERINTAH",
+                "NOMOR 400.7/123/DINKES/2026", "MEMERINTAHKAN:"):
+            self.assertAlmostEqual(centre, middle, delta=1)
         text = ' '.join(page_texts(pdf))
-        self.assertNotIn("TENTANG", text)
-        self.assertNotIn("Pendataan Sarana", text)
+        # Each label with its colon; no addressee block, Hal nor TENTANG
+        self.assertRegex(text, r"Dasar : a\. Peraturan .* MEMERINTAHKAN: "
+            r"Kepada : 1\. dr\. Andi .* Untuk : 1\. melaksanakan")
+        for absent in ["TENTANG", "Pendataan Sarana", "Yth.", "Hal :",
+                "Sifat", "di Tempat"]:
+            self.assertNotIn(absent, text)
         # A surat tugas assigns; a Kepada written by the drafter is kept
         pdf = self.render(
             'surat_perintah', letter_type='surat_tugas', title="SURAT TUGAS",
