@@ -454,7 +454,14 @@ class Outgoing(
         pool = Pool()
         Approval = pool.get('esurat.outgoing.approval')
         Version = pool.get('esurat.outgoing.version')
+        user_id = Transaction().user
         for outgoing in outgoings:
+            # The approvers of an earlier round still read a returned
+            # draft: it goes back to them when its drafter says so
+            if user_id and outgoing.drafter and outgoing.drafter.id != user_id:
+                raise OutgoingAccessError(gettext(
+                        'esurat_signing.msg_outgoing_drafter_only',
+                        outgoing=outgoing.safe_name))
             if not outgoing.approvals:
                 cls._propose_route([outgoing])
                 outgoing = cls(outgoing.id)
@@ -835,6 +842,11 @@ class Outgoing(
                     raise OutgoingAccessError(gettext(
                             'esurat_signing.msg_outgoing_signed_immutable',
                             outgoing=outgoing.safe_name))
+                if (outgoing.state == 'draft' and outgoing.drafter
+                        and outgoing.drafter.id != user_id):
+                    raise OutgoingAccessError(gettext(
+                            'esurat_signing.msg_outgoing_drafter_only',
+                            outgoing=outgoing.safe_name))
                 if (outgoing.state == 'in_approval'
                         and set(values) - set(VERSIONED)):
                     raise OutgoingAccessError(gettext(
@@ -860,6 +872,9 @@ class Outgoing(
                 'number', 'date', 'signature', 'cancel_reason', 'versions']:
             default.setdefault(name, None)
         default.setdefault('state', 'draft')
+        # A copy is the copier's draft, which only its drafter may edit
+        default.setdefault('drafter', cls.default_drafter())
+        default.setdefault('drafter_position', cls.default_drafter_position())
         return super().copy(outgoings, default=default)
 
     @classmethod

@@ -166,6 +166,25 @@ class EsuratSigningTestCase(
         self.assertEqual(latest.author, org.u_kabid)
         self.assertIn("+Hormat kami.", latest.changes)
 
+        # Back with its drafter: who returned it, still on its route and
+        # so still reading it, may neither change it nor submit it again,
+        # nor may its signer; a copy of it is the copier's own draft
+        for user in [org.u_kabid, org.u_kadis]:
+            with self.subTest(user=user.login), as_user(user):
+                with self.assertRaises(AccessError):
+                    Outgoing.write(
+                        [Outgoing(outgoing.id)], {'body': "Diubah"})
+                with self.assertRaises(AccessError):
+                    Outgoing.submit([Outgoing(outgoing.id)])
+        self.assertEqual(Outgoing(outgoing.id).state, 'draft')
+        self.assertEqual(len(Outgoing(outgoing.id).versions), 2)
+        with as_user(org.u_kabid):
+            copy, = Outgoing.copy([Outgoing(outgoing.id)])
+            self.assertEqual(
+                (copy.drafter, copy.drafter_position),
+                (org.u_kabid, org.p_kabid))
+            Outgoing.write([copy], {'body': "Konsep Kabid sendiri"})
+
         # Submitted again, the route starts over
         with as_user(org.u_staff):
             Outgoing.write([Outgoing(outgoing.id)], {
