@@ -6,16 +6,17 @@
         --uri postgresql://postgres@127.0.0.1:5432/ --scale 0.01
 
 The database is a copy of a template activated by trytond-admin with
-esurat_signing and esurat_disposition in Indonesian (as bin/run does), kept
-on the server under a name derived from the modules' files, so that it is
-activated again only when they change.  It is then filled by bulk SQL
-(INSERT ... SELECT over generate_series, COPY): at scale 1.0, 60 agencies,
-~1,500 units, ~10,000 users holding their positions, 1,000,000 incoming
-letters and ~5,000,000 deliveries and dispositions; the Sekda's position has
-~100,000 items, a Kepala Dinas ~20,000, a Kabid ~3,000.  What the server
-stores as computed (the unit's agency, the letter's words, agenda numbers
-and the units' agenda counters, the disposition's priority and titles) is
-computed here as the code does.  Every user's password is BENCH_PASSWORD.
+esurat_signing, esurat_disposition and esurat_mobile in Indonesian (as
+bin/run does), kept on the server under a name derived from the modules'
+files, so that it is activated again only when they change.  It is then
+filled by bulk SQL (INSERT ... SELECT over generate_series, COPY): at scale
+1.0, 60 agencies, ~1,500 units, ~10,000 users holding their positions,
+1,000,000 incoming letters and ~5,000,000 deliveries and dispositions; the
+Sekda's position has ~100,000 items, a Kepala Dinas ~20,000, a Kabid ~3,000.
+What the server stores as computed (the unit's agency, the letter's words,
+agenda numbers and the units' agenda counters, the disposition's priority
+and titles) is computed here as the code does.  Every user's password is
+BENCH_PASSWORD.
 """
 import argparse
 import datetime
@@ -34,7 +35,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PASSWORD = 'bench-esurat-2026'
 ADMIN_PASSWORD = 'admin-bench-2026'
-MODULES = ['esurat_signing', 'esurat_disposition']
+# esurat_mobile for the pages of the phone app (bench/mobile.py)
+MODULES = ['esurat_signing', 'esurat_disposition', 'esurat_mobile']
 REGION = "Kabupaten Sukamaju"
 # Letters, deliveries and dispositions start here (before: nothing)
 START_DATE = datetime.date(2024, 1, 2)

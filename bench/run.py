@@ -10,8 +10,9 @@ bench/generate.py, logs in as the Sekda, the Kepala Dinas, the Kabid and the
 staff member with the most items, and as operators, and times the calls sao
 makes: the inbox (its action's domain and tabs, its list view's fields), a
 page, the tab counts, opening and reading an item's form, the tracking tree
-of a letter, the operators' letter searches, registration with 1 and 8
-agencies at once and the verification page against a static file.  Prints
+of a letter, the pages of the phone app for the Kepala Dinas
+(bench/mobile.py), the operators' letter searches, registration with 1 and
+8 agencies at once and the verification page against a static file.  Prints
 p50/p95/max per operation and role; with --pg-log (the log of the
 PostgreSQL server, which is told to log statements of the database slower
 than --log-ms) it prints the EXPLAIN (ANALYZE, BUFFERS) of the slowest
@@ -38,6 +39,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import mobile  # noqa: E402
 from generate import BENCH_PASSWORD, ROOT, bench_token  # noqa: E402
 
 # Budgets in milliseconds (issue 11)
@@ -449,6 +451,10 @@ class Bench:
                 INBOX_BUDGET, lambda i: self.tracking(
                     client, tracking, tree))
 
+    def mobile(self):
+        "The pages of the phone app (bench/mobile.py)"
+        mobile.pages(self)
+
     def open_item(self, client, screen, record_id):
         "sao's tree_open: the Open Disposition wizard, then its form"
         wizard = 'wizard.esurat.disposition.open'
@@ -800,6 +806,7 @@ def machine():
 # The parts of a run, in order, and their titles
 PARTS = {
     'officials': "Officials' inbox",
+    'mobile': "Phone app pages",
     'searches': "Operators' searches",
     'registration': "Registration",
     'verification': "Verification page",

@@ -325,8 +325,9 @@ def test_kabid_reports_done_with_a_photo(esurat, phone, screenshots):
 def test_kasi_reads_the_return_note_and_resubmits(esurat, phone,
         screenshots):
     """The Kabid P2P returns a draft from the app with a note; the Kasi
-    finds it under "konsep dikembalikan" with the note on top, resubmits,
-    and the draft waits for the Kabid again without the old note"""
+    finds it under "konsep dikembalikan" with the note on top, completes
+    its text and submits it again in the app, and the draft waits for the
+    Kabid again without the old note, its new version highlighted"""
     subject = f"Edaran imunisasi kejar {secrets.token_hex(3)}"
     kasi = esurat.login('kasi.surveilans')
     signer, = kasi('model.esurat.position.search',
@@ -365,18 +366,37 @@ def test_kasi_reads_the_return_note_and_resubmits(esurat, phone,
     expect(page.locator('#returned h2')).to_contain_text(
         "Kepala Bidang Pencegahan")
     page.screenshot(path=screenshots / 'issue12-9-dikembalikan.png')
-    # The app does not edit nor submit a draft yet: sao's Submit button
-    kasi('model.esurat.outgoing.submit', [outgoing_id])
-    page.reload()
+    # He completes the text as asked and submits it again, in the app
+    page.get_by_role('link', name="Ubah teks").click()
+    body = page.get_by_label("Isi surat")
+    body.fill(body.input_value().replace(
+            "Demikian disampaikan.",
+            "Jadwal dan sasaran per puskesmas terlampir.\n\n"
+            "Demikian disampaikan."))
+    page.screenshot(path=screenshots / 'issue12-10-ubah-konsep.png')
+    page.get_by_role('button', name="Simpan teks").click()
+    expect(page.locator('#flash')).to_have_text("Teks disimpan.")
+    page.get_by_role('button', name="Ajukan").click()
+    expect(page.locator('#flash')).to_contain_text(
+        "Konsep diajukan; menunggu Kepala Bidang Pencegahan")
     expect(page.locator('#returned')).to_have_count(0)
+    expect(page.locator('#actions')).to_have_count(0)
     expect(page.locator('#route')).to_contain_text("Menunggu")
     expect(page.locator('#route')).not_to_contain_text("Dikembalikan")
+    # The new version, its added words highlighted
+    expect(page.locator('#versions details[open] ins')).to_contain_text(
+        "sasaran per puskesmas terlampir")
     _logout(page)
     p2p = esurat.login('kabid.p2p')
     waiting = p2p('model.esurat.outgoing.approval.search_read', [
             ('outgoing', '=', outgoing_id), ('state', '=', 'pending')],
         0, None, None, ['kind'])
     assert [w['kind'] for w in waiting] == ['initial'], waiting
+    versions = p2p('model.esurat.outgoing.version.search_read', [
+            ('outgoing', '=', outgoing_id)], 0, None, [('number', 'ASC')],
+        ['body', 'author'])
+    assert [v['author'] for v in versions] == [kasi.user_id] * 2, versions
+    assert "per puskesmas terlampir" in versions[-1]['body'], versions
 
 
 def _act_as(page, title):

@@ -329,6 +329,26 @@ class Mobile(Model):
                     return dict(step, title=User.acting_title(position))
 
     @classmethod
+    def is_drafter(cls, outgoing):
+        return bool(
+            outgoing.drafter and outgoing.drafter.id == Transaction().user)
+
+    @classmethod
+    def may_edit(cls, outgoing, mine):
+        """Whether the app offers the user to edit outgoing's text (mine:
+        the user's pending step): its drafter while it is a draft, the
+        approver whose turn it is while in approval (esurat_signing keeps
+        their change as a version); the write checks again"""
+        if outgoing.state == 'draft':
+            return cls.is_drafter(outgoing)
+        return outgoing.state == 'in_approval' and bool(mine)
+
+    @classmethod
+    def may_submit(cls, outgoing):
+        "Whether the app offers the user to submit outgoing: its drafter's"
+        return outgoing.state == 'draft' and cls.is_drafter(outgoing)
+
+    @classmethod
     def versions(cls, outgoing):
         """The latest versions of outgoing's text, the latest first, each
         with its word changes from the version before it"""

@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote, urlencode
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from trytond import config
-from trytond.exceptions import UserError, UserWarning
+from trytond.exceptions import ConcurrencyException, UserError, UserWarning
 from trytond.i18n import gettext
 from trytond.modules.esurat_base.letter_file import inspect_upload
 from trytond.modules.esurat_signing.render import format_date_id
@@ -103,12 +103,21 @@ TEMPLATES.filters.update(local=_local, date_id=_date, waited=_waited)
 
 
 def _render(request, name, status=HTTPStatus.OK, **values):
+    return render(
+        request, TEMPLATES.get_template(name), status,
+        **_selections(), **values)
+
+
+def render(request, template, status=HTTPStatus.OK, **values):
+    """template (of the app's layout, also for the pages other modules add
+    to the app) as the app's response: with the app's base path, the
+    session's CSRF token and the flash message, which it consumes"""
     database = request.view_args['database_name']
     values.setdefault('flash', read_flash(request))
     key = (session.read_cookie(request) or (None, ''))[1]
-    body = TEMPLATES.get_template(name).render(
+    body = template.render(
         base=session.app_path(database), csrf=session.csrf_token(key),
-        **_selections(), **values)
+        **values)
     response = Response(
         body, status=status, content_type='text/html; charset=utf-8',
         headers=HEADERS)
@@ -346,8 +355,11 @@ def draft(request, pool, outgoing_id):
             pool.database_name, outgoing, lambda: _print(pool, outgoing))
     except UserError as error:
         preview_error = error.message
+    mine = Mobile.my_step(steps)
     return _render(request, 'draft.html', outgoing=outgoing, steps=steps,
-        returned=Mobile.latest_return(steps), mine=Mobile.my_step(steps),
+        returned=Mobile.latest_return(steps), mine=mine,
+        may_edit=Mobile.may_edit(outgoing, mine),
+        may_submit=Mobile.may_submit(outgoing),
         versions=Mobile.versions(outgoing),
         thread=Mobile.thread(outgoing), thread_url=f'konsep/{outgoing.id}',
         preview_key=preview_key, pages=pages, preview_error=preview_error)
@@ -387,12 +399,13 @@ def draft_page(request, pool, outgoing_id, key, page):
 
 
 def _outgoing_action(request, pool, outgoing_id, action, message,
-        error_path=''):
-    """Run action(outgoing) on the letter the user may read and go back to
-    it with message, or to error_path with the server's refusal"""
+        error_path='', offered=None):
+    """Run action(outgoing) on the letter the user may read (and for whom
+    the page offers it: offered(outgoing)) and go back to it with message,
+    or to error_path with the server's refusal"""
     Mobile = pool.get('esurat.mobile')
     outgoing = Mobile.outgoing(outgoing_id)
-    if outgoing is None:
+    if outgoing is None or (offered and not offered(outgoing)):
         return not_found(request)
     try:
         result = action(outgoing)
@@ -458,6 +471,75 @@ def send_back(request, pool, outgoing_id):
         return outgoing.drafter.name if outgoing.drafter else ''
     return _outgoing_action(request, pool, outgoing_id, return_,
         lambda name: gettext('esurat_mobile.msg_returned', drafter=name))
+
+
+@app.route('/<database_name>/m/konsep/<int:outgoing_id>/ubah',
+    methods={'GET', 'POST'})
+@with_pool
+@authenticated
+@with_transaction(user='request', context=CONTEXT)
+def edit(request, pool, outgoing_id):
+    """Edit the subject and body as sao's form saves them: a write with
+    the access checks and the timestamp of the text the form was opened
+    with; esurat_signing decides who may write and keeps an approver's
+    change as a version"""
+    Mobile = pool.get('esurat.mobile')
+    Outgoing = pool.get('esurat.outgoing')
+    outgoing = Mobile.outgoing(outgoing_id)
+    if outgoing is None:
+        return not_found(request)
+    mine = Mobile.my_step(Mobile.route(outgoing))
+    if not Mobile.may_edit(outgoing, mine):
+        return not_found(request)
+
+    def form(subject, body, error=None):
+        row, = Outgoing.read([outgoing.id], ['_timestamp'])
+        return _render(request, 'edit.html',
+            status=HTTPStatus.UNPROCESSABLE_ENTITY if error else HTTPStatus.OK,
+            outgoing=outgoing, mine=mine, subject=subject, body=body,
+            timestamp=row['_timestamp'], error=error)
+    if request.method == 'GET':
+        return form(outgoing.subject, outgoing.body)
+    # A subject is one line, whatever the phone's keyboard sent
+    subject = ' '.join(request.form.get('perihal', '').split())
+    # Blank lines around the text go, an indented first line stays
+    body = request.form.get('isi', '').replace('\r\n', '\n').strip(
+        '\n').rstrip()
+    transaction = Transaction()
+    # As sao's save: refused when the text changed since the form opened
+    transaction.timestamp = {
+        str(outgoing): request.form.get('versi') or None}
+    try:
+        Outgoing.write([outgoing], {
+                'subject': subject or None,
+                'body': body if body.strip() else None})
+    except (UserError, UserWarning, ConcurrencyException) as error:
+        transaction.rollback()
+        return form(subject, body, error=(
+                gettext('esurat_mobile.msg_edit_conflict')
+                if isinstance(error, ConcurrencyException)
+                else error.message))
+    return redirect_to(request, f'konsep/{outgoing_id}',
+        gettext('esurat_mobile.msg_text_saved'))
+
+
+@app.route('/<database_name>/m/konsep/<int:outgoing_id>/ajukan',
+    methods={'POST'})
+@with_pool
+@authenticated
+@with_transaction(user='request', context=CONTEXT)
+def submit(request, pool, outgoing_id):
+    "Submit the draft (again after a return): sao's Submit button"
+    Mobile = pool.get('esurat.mobile')
+    Outgoing = pool.get('esurat.outgoing')
+
+    def submit(outgoing):
+        Outgoing.submit([outgoing])
+        approval = Outgoing(outgoing.id).current_approval
+        return approval.position.rec_name if approval else ''
+    return _outgoing_action(request, pool, outgoing_id, submit,
+        lambda name: gettext('esurat_mobile.msg_submitted', position=name),
+        offered=Mobile.may_submit)
 
 
 @app.route('/<database_name>/m/konsep/<int:outgoing_id>/tandatangan',

@@ -18,8 +18,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from trytond.exceptions import UserError, UserWarning
 from trytond.i18n import gettext
 from trytond.modules.esurat_mobile import routes as mobile
-from trytond.modules.esurat_mobile import session
-from trytond.protocols.wrappers import Response, with_pool, with_transaction
+from trytond.protocols.wrappers import with_pool, with_transaction
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
@@ -33,20 +32,7 @@ TEMPLATES.filters.update(mobile.TEMPLATES.filters)
 
 
 def _render(request, name, **values):
-    "name in the app's layout, as the app's own pages are"
-    database = request.view_args['database_name']
-    flash = mobile.read_flash(request)
-    key = (session.read_cookie(request) or (None, ''))[1]
-    body = TEMPLATES.get_template(name).render(
-        base=session.app_path(database), csrf=session.csrf_token(key),
-        flash=flash, **values)
-    response = Response(
-        body, content_type='text/html; charset=utf-8',
-        headers=mobile.HEADERS)
-    if flash:
-        response.delete_cookie(
-            mobile.FLASH_COOKIE, path=session.app_path(database))
-    return response
+    return mobile.render(request, TEMPLATES.get_template(name), **values)
 
 
 def portal(func):

@@ -154,18 +154,20 @@ class MobileAppTestCase(TestCase):
         recipients = [('create', [
                     {'kind': 'internal', 'position': org.p_kadinkes.id}])]
         with as_user(org.u_kasi):
-            to_initial, to_return = Outgoing.create([
+            to_initial, to_return, to_edit = Outgoing.create([
                     outgoing_values(org, org.p_kadis,
                         drafter=org.u_kasi.id, drafter_position=org.p_kasi.id,
                         subject=subject, recipients=recipients)
                     for subject in ["Undangan uji aplikasi",
-                        "Permohonan data jaringan"]])
-            Outgoing.submit([to_initial, to_return])
+                        "Permohonan data jaringan",
+                        "Pemberitahuan pemeliharaan server"]])
+            Outgoing.submit([to_initial, to_return, to_edit])
         with as_user(org.u_kabid):
             Outgoing.write([Outgoing(to_return.id)], {
                     'body': to_return.body.replace(
                         "mengundang Saudara", "meminta data Saudara")})
         cls.to_initial, cls.to_return = to_initial.id, to_return.id
+        cls.to_edit = to_edit.id
         Certificate.issue(org.u_yankes, PASSPHRASE)
         with as_user(org.u_yankes):
             to_sign, = Outgoing.create([outgoing_values(org, org.p_kadinkes,
@@ -266,6 +268,19 @@ class MobileAppTestCase(TestCase):
             'esurat_m', f'{self.org.u_kabid.id}:{"0" * 64}',
             path=BASE)
         self.page(client, 'kotak', status=HTTPStatus.SEE_OTHER)
+
+    def test_session_bound_to_address(self):
+        "A session cookie sent from another address goes to the login"
+        here = {'REMOTE_ADDR': '10.20.30.40'}
+        client, response = self.login('kabid_aptika', environ_base=here)
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertEqual(client.get(BASE, environ_base=here).status_code,
+            HTTPStatus.OK)
+        response = client.get(
+            BASE + 'kotak', environ_base={'REMOTE_ADDR': '10.99.0.1'})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertTrue(response.headers['Location'].startswith(
+                BASE + 'masuk'))
 
     def test_idle_session_expires(self):
         "A session left idle longer than [session] timeout ends"
@@ -636,6 +651,130 @@ class MobileAppTestCase(TestCase):
         page = self.text(self.page(client, f'konsep/{self.to_sign}'))
         self.assertIn(f"Surat ditandatangani dengan nomor {number}", page)
         self.assertEqual(run_committed(DB_NAME, stored_passphrase), 0)
+
+    def test_drafter_edits_and_resubmits(self):
+        """The approver at his step and the drafter of a returned draft
+        edit its text in the app, the drafter submits it again; nobody
+        else may, nor without the form's token"""
+        def letter():
+            pool = Pool()
+            Outgoing = pool.get('esurat.outgoing')
+            Version = pool.get('esurat.outgoing.version')
+            outgoing = Outgoing(self.to_edit)
+            versions = Version.search([('outgoing', '=', outgoing.id)],
+                order=[('number', 'ASC')])
+            return (outgoing.state, outgoing.subject, outgoing.body,
+                [(v.number, v.author.login, v.event) for v in versions],
+                [(a.state, a.note) for a in outgoing.approvals])
+
+        path = f'konsep/{self.to_edit}'
+        kabid = self.client('kabid_aptika')
+        kasi = self.client('kasi')
+        # At the Kabid's step: he edits, as esurat_signing lets him
+        self.assertIn(f'href="{BASE}{path}/ubah"', self.page(kabid, path))
+        page = self.page(kabid, path + '/ubah')
+        self.assertIn("Pemberitahuan pemeliharaan server", page)
+        _, subject, body, _, _ = run_committed(DB_NAME, letter)
+        response = self.post(kabid, path + '/ubah', {
+                'perihal': subject, 'isi': body.replace(
+                    "mengundang Saudara", "memberitahukan kepada Saudara"),
+                'versi': re.search(r'name="versi" value="([^"]*)"', page)[1],
+                }, path + '/ubah')
+        self.assertEqual(response.headers['Location'], BASE + path)
+        self.assertIn("Teks disimpan.", self.text(self.page(kabid, path)))
+        state, _, body, versions, _ = run_committed(DB_NAME, letter)
+        self.assertEqual(state, 'in_approval')
+        self.assertIn("memberitahukan kepada Saudara", body)
+        self.assertEqual(versions[-1][:2], (2, 'kabid_aptika'))
+        # Not the drafter while it waits for the Kabid, not the signer
+        # before his turn, not another agency: not offered, not taken
+        before = run_committed(DB_NAME, letter)
+        self.assertNotIn('/ubah"', self.page(kasi, path))
+        self.assertNotIn('/ajukan"', self.page(kasi, path))
+        for login in ['kasi', 'kadis_kominfo', 'kadis_kesehatan']:
+            with self.subTest(login=login):
+                client = self.client(login)
+                self.page(client, path + '/ubah', status=HTTPStatus.NOT_FOUND)
+                for action in ['ubah', 'ajukan']:
+                    self.assertEqual(self.post(client, f'{path}/{action}', {
+                                'perihal': "Diubah", 'isi': "Diubah"}
+                            ).status_code, HTTPStatus.NOT_FOUND)
+        self.assertEqual(run_committed(DB_NAME, letter), before)
+
+        self.post(kabid, path + '/kembalikan',
+            {'catatan': "Sebutkan jam pemeliharaan"}, path)
+        page = self.page(kasi, path)
+        self.assertIn('id="return-note"', page)
+        self.assertIn(f'action="{BASE}{path}/ajukan"', page)
+        # A returned draft is the drafter's only: the Kabid no longer edits
+        before = run_committed(DB_NAME, letter)
+        self.assertNotIn('/ubah"', self.page(kabid, path))
+        self.page(kabid, path + '/ubah', status=HTTPStatus.NOT_FOUND)
+        for action in ['ubah', 'ajukan']:
+            self.assertEqual(self.post(kabid, f'{path}/{action}', {
+                        'perihal': "Diubah", 'isi': "Diubah"}).status_code,
+                HTTPStatus.NOT_FOUND)
+
+        # Without the form's token, with another session's, with the token
+        # of a session logged out: refused
+        form = self.page(kasi, path + '/ubah')
+        stamp = re.search(r'name="versi" value="([^"]*)"', form)[1]
+        edit = {'perihal': "Diubah", 'isi': "Diubah", 'versi': stamp}
+        self.assertEqual(kasi.post(BASE + path + '/ubah', data=edit
+                ).status_code, HTTPStatus.FORBIDDEN)
+        other = self.client('kasi')
+        stolen = self.token(self.page(other, ''))
+        self.assertEqual(kasi.post(BASE + path + '/ubah', data={
+                    'csrf': stolen, **edit}).status_code,
+            HTTPStatus.FORBIDDEN)
+        cookie = other.get_cookie('esurat_m', path=BASE).value
+        self.post(other, 'keluar', {})
+        other.set_cookie('esurat_m', cookie, path=BASE)
+        response = other.post(BASE + path + '/ubah', data={
+                'csrf': stolen, **edit})
+        self.assertTrue(response.headers['Location'].startswith(
+                BASE + 'masuk'))
+        self.assertEqual(run_committed(DB_NAME, letter), before)
+
+        # Refusals on the form, with the text typed kept
+        response = kasi.post(BASE + path + '/ubah', data={
+                'csrf': self.token(form), 'perihal': "",
+                'isi': "Teks yang <diketik>", 'versi': stamp})
+        self.assertEqual(
+            response.status_code, HTTPStatus.UNPROCESSABLE_ENTITY)
+        page = response.get_data(as_text=True)
+        self.assertIn('id="edit-error"', page)
+        self.assertIn("Teks yang &lt;diketik&gt;", page)
+        response = kasi.post(BASE + path + '/ubah', data={
+                'csrf': self.token(form), 'perihal': "Diubah",
+                'isi': "Diubah", 'versi': '1'})
+        self.assertIn("Surat diubah orang lain", self.text(
+                response.get_data(as_text=True)))
+        self.assertEqual(run_committed(DB_NAME, letter), before)
+
+        response = kasi.post(BASE + path + '/ubah', data={
+                'csrf': self.token(form),
+                'perihal': "Pemberitahuan pemeliharaan\r\nserver data",
+                'isi': "Dengan hormat,\r\n\r\nPemeliharaan pukul 22.00.",
+                'versi': stamp})
+        self.assertEqual(response.headers['Location'], BASE + path)
+        response = self.post(kasi, path + '/ajukan', {}, path)
+        self.assertEqual(response.headers['Location'], BASE + path)
+        page = self.page(kasi, path)
+        self.assertIn("Konsep diajukan; menunggu Kepala Bidang Aptika",
+            self.text(page))
+        self.assertNotIn('id="returned"', page)
+        self.assertNotIn('/ajukan"', page)
+        state, subject, body, versions, steps = run_committed(
+            DB_NAME, letter)
+        self.assertEqual((state, subject, body), ('in_approval',
+                "Pemberitahuan pemeliharaan server data",
+                "Dengan hormat,\n\nPemeliharaan pukul 22.00."))
+        self.assertEqual(versions[-1][:2], (3, 'kasi'))
+        self.assertEqual([s for s, _ in steps], ['pending', 'waiting'])
+        # Submitted: no second submission
+        self.assertEqual(self.post(kasi, path + '/ajukan', {}).status_code,
+            HTTPStatus.NOT_FOUND)
 
     # Threads and links ---------------------------------------------------
 
