@@ -123,6 +123,15 @@ def test_trytond_settings_exist(services):
         assert any(used.search(source) for source in sources), name
 
 
+def test_caches_invalidated_at_once(services):
+    """Every e-Surat process hears cache invalidations at once (a transfer
+    through one app server changes access on all; tests/test_topology.py
+    shows the default's 5 minutes)"""
+    for name in ESURAT_SERVICES:
+        assert services[name]['environment'][
+            'TRYTOND_CACHE__CLEAN_TIMEOUT'] == '0', name
+
+
 def test_replica_streams_from_primary(services):
     "The replica follows the primary through the slot made at its init"
     primary = _options(services['db-primary']['command'])
