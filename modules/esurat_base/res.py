@@ -7,13 +7,15 @@ from sql import Null
 from trytond import config
 from trytond.cache import Cache
 from trytond.i18n import gettext
-from trytond.model import dualmethod, fields
+from trytond.model import ModelView, dualmethod, fields
 from trytond.pool import Pool, PoolMeta
+from trytond.res.user import gen_password
 from trytond.transaction import Transaction
 
 from .chat import LANGUAGE
 from .exceptions import UserAccountError, UserGroupError
 from .position import acting_title
+from .tools import public_url
 
 # Groups an OPD administrator may give to the users of their agency
 DELEGABLE_GROUPS = {
@@ -247,19 +249,58 @@ class User(metaclass=PoolMeta):
                 raise UserAccountError(gettext('esurat_base.msg_user_above'))
 
     @dualmethod
+    @ModelView.button
     def reset_password(cls, users, length=8, from_=None):
         """Sends a temporary password to the user's own address: from a
-        client only for the users the caller manages"""
-        transaction = Transaction()
-        if transaction.user and transaction.check_access:
-            cls.check_esurat_manage(users)
-        super().reset_password(users, length=length, from_=from_)
+        client only for the users the caller manages
 
-    def get_email_reset_password(self):
-        # The reset email carries the temporary password: only the server
-        # renders it (see EmailResetPassword)
-        with Transaction().set_user(0):
-            return super().get_email_reset_password()
+        As Tryton's, but the email goes through the outbox, like every
+        e-Surat email, instead of being sent at the commit: the request
+        never waits for the mail server, and a server that hangs or fails
+        delays the email, not the caller.  It is sent from [email] from
+        (from_ is not used)."""
+        pool = Pool()
+        Mail = pool.get('esurat.mail')
+        transaction = Transaction()
+        # The button checked the caller's access and runs this without
+        # access checks: a user is always one who must manage the users
+        if transaction.user:
+            cls.check_esurat_manage(users)
+        length = max(length, config.getint('password', 'length', default=0))
+        timeout = config.getint('password', 'reset_timeout')
+        for user in users:
+            user.password_reset = gen_password(length=length)
+            user.password_reset_expire = (
+                datetime.datetime.now() + datetime.timedelta(seconds=timeout))
+        cls.save(users)
+        mails = []
+        for user in users:
+            if not user.email:
+                continue
+            language = user.language.code if user.language else LANGUAGE
+            with transaction.set_context(language=language):
+                mails.append(user._reset_password_mail(timeout))
+        Mail.enqueue_batch(mails)
+
+    def _reset_password_mail(self, timeout):
+        """The outbox values of the email that gives the user its temporary
+        password, valid timeout seconds, in the language of the context"""
+        if timeout % 3600:
+            validity = gettext('esurat_base.msg_reset_password_minutes',
+                minutes=timeout // 60)
+        else:
+            validity = gettext('esurat_base.msg_reset_password_hours',
+                hours=timeout // 3600)
+        return {
+            'to': self.email,
+            'subject': gettext('esurat_base.msg_reset_password_subject'),
+            'body': gettext('esurat_base.msg_reset_password_body',
+                name=self.name or self.login,
+                login=self.login,
+                password=self.password_reset,
+                url=f'{public_url()}/#{Transaction().database.name}',
+                validity=validity),
+            }
 
     @classmethod
     def check_esurat_groups(cls, group_ids, users):
