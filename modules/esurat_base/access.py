@@ -195,4 +195,8 @@ class ClientWriteMixin:
             # Tryton evaluates the record rules of an export in Python, where
             # a rule on a computed field always holds: ask the database
             cls.read([r.id for r in records], ['id'])
+            Pool().get('esurat.activity').add(
+                'export', cls.__name__,
+                [r.id for r in records] if len(records) == 1 else None,
+                detail=f"{len(records)}: {', '.join(fields_names)}")
         return super().export_data(records, fields_names, header=header)

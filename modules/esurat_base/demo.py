@@ -491,6 +491,26 @@ def populate_letters(positions, count=200):
     return len(letters)
 
 
+# Examples for the calendar: the last days off of 2026 (SKB of the Menteri
+# Agama, Ketenagakerjaan and PANRB No. 1497, 2 and 5 of 2025)
+HOLIDAYS = [
+    (datetime.date(2026, 12, 24), "Cuti Bersama Kelahiran Yesus Kristus",
+        'joint_leave'),
+    (datetime.date(2026, 12, 25), "Kelahiran Yesus Kristus", 'national'),
+    ]
+
+
+def populate_holidays():
+    "The example holidays missing; return how many were added"
+    pool = Pool()
+    Holiday = pool.get('esurat.holiday')
+    existing = {h.date for h in Holiday.search(
+            [('date', 'in', [d for d, _, _ in HOLIDAYS])])}
+    return len(Holiday.create([
+                {'date': d, 'name': name, 'kind': kind}
+                for d, name, kind in HOLIDAYS if d not in existing]))
+
+
 def _operator(unit):
     pool = Pool()
     User = pool.get('res.user')
@@ -537,6 +557,7 @@ def main():
     args = start_demo(__doc__.splitlines()[0], [
             ('--letters', {'type': int, 'default': 200})])
     _run(args.database, populate_org)
+    _run(args.database, populate_holidays)
 
     def letters():
         _, positions = populate_org()

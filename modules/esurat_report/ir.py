@@ -49,3 +49,14 @@ class Rule(metaclass=PoolMeta):
             elif level == 'agency_head' and agency is not Null:
                 agencies.add(agency)
         return all_, sorted(a for a in agencies if a)
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('esurat.disposition|escalate_late',
+                "Escalate Late Dispositions"))

@@ -28,8 +28,9 @@ from trytond.wizard import StateAction, Wizard
 # seconds, null where they do not apply
 KEYS = ['agency', 'position', 'unit']
 COUNTS = [
-    'letters', 'items', 'items_read', 'done', 'open', 'overdue', 'drafted',
-    'signed', 'returns', 'internal', 'email', 'printed']
+    'letters', 'items', 'items_read', 'done', 'open', 'overdue', 'due',
+    'on_time', 'drafted', 'signed', 'returns', 'internal', 'email',
+    'printed']
 TIMES = ['read_time', 'done_time', 'signature_time']
 
 
@@ -173,6 +174,11 @@ class Abstract(ModelSQL):
         position = Position.__table__()
         unit = Unit.__table__()
         open_ = item.state.in_(OPEN_STATES)
+        answered = item.responded_at != Null
+        # Judged against its target (esurat_report's service levels) once
+        # answered or past it
+        due = (item.service_due != Null) & (
+            answered | (item.service_due < Date.today()))
         return cls._fact(
             item.join(position, condition=item.to_position == position.id)
             .join(unit, condition=position.unit == unit.id),
@@ -186,6 +192,9 @@ class Abstract(ModelSQL):
             done=_one(item.state == 'done'),
             open=_one(open_),
             overdue=_one(open_ & (item.deadline < Date.today())),
+            due=_one(due),
+            on_time=_one(due & answered
+                & (_date(item.responded_at) <= item.service_due)),
             read_time=_seconds(item.read_at, item.create_date),
             done_time=_seconds(item.done_at, item.create_date))
 
@@ -370,6 +379,22 @@ class FiguresMixin:
     overdue = fields.Integer(
         lazy_gettext('esurat_report.msg_overdue'),
         help=lazy_gettext('esurat_report.msg_overdue_help'))
+    due = fields.Integer(
+        lazy_gettext('esurat_report.msg_due'),
+        help=lazy_gettext('esurat_report.msg_due_help'))
+    on_time = fields.Integer(
+        lazy_gettext('esurat_report.msg_on_time'),
+        help=lazy_gettext('esurat_report.msg_on_time_help'))
+    # Side by side: closing everything late, or the few closed on time,
+    # each looks good alone
+    close_rate = fields.Function(fields.Float(
+            lazy_gettext('esurat_report.msg_close_rate'), digits=(16, 4),
+            help=lazy_gettext('esurat_report.msg_close_rate_help')),
+        'get_rate')
+    on_time_rate = fields.Function(fields.Float(
+            lazy_gettext('esurat_report.msg_on_time_rate'), digits=(16, 4),
+            help=lazy_gettext('esurat_report.msg_on_time_rate_help')),
+        'get_rate')
     read_median = fields.Float(
         lazy_gettext('esurat_report.msg_read_median'), digits=(16, 1))
     read_p90 = fields.Float(
@@ -403,6 +428,14 @@ class FiguresMixin:
     def get_returns_per_letter(self, name):
         if self.signed:
             return self.returns / self.signed
+
+    def get_rate(self, name):
+        part, whole = {
+            'close_rate': (self.done, self.items),
+            'on_time_rate': (self.on_time, self.due),
+            }[name]
+        if whole:
+            return part / whole
 
 
 class Agency(FiguresMixin, Abstract, ModelView):

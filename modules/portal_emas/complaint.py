@@ -23,7 +23,6 @@ from trytond.transaction import Transaction, check_access, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import ComplaintError
-from .request import add_working_days
 from .upload import prepare_upload
 
 # What the public form takes, in characters
@@ -262,6 +261,7 @@ class Complaint(
         pool = Pool()
         Category = pool.get('portal.complaint.category')
         Event = pool.get('portal.complaint.event')
+        Holiday = pool.get('esurat.holiday')
         record = cls._public_values(values)
         with without_check_access():
             categories = Category.search([
@@ -285,7 +285,7 @@ class Complaint(
                     'number': cls._next_number(now.year),
                     'token_hash': token_hash(token),
                     'submitted_at': now,
-                    'due_date': add_working_days(
+                    'due_date': Holiday.add_working_days(
                         now.date(), DEADLINES['submitted']),
                     })
             complaint, = cls.create([record])
@@ -482,11 +482,12 @@ class Complaint(
     def dispose_to(cls, complaints, agency, note=None):
         pool = Pool()
         Event = pool.get('portal.complaint.event')
+        Holiday = pool.get('esurat.holiday')
         now = datetime.datetime.now()
         cls.write(complaints, {
                 'agency': agency.id,
                 'disposed_at': now,
-                'due_date': add_working_days(
+                'due_date': Holiday.add_working_days(
                     now.date(), DEADLINES['disposed']),
                 })
         Event.record(

@@ -37,15 +37,6 @@ def token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_working_days(date, days):
-    "date plus days working days, Monday to Friday (no holiday calendar)"
-    while days > 0:
-        date += datetime.timedelta(days=1)
-        if date.weekday() < 5:
-            days -= 1
-    return date
-
-
 def check_nik(nik):
     """Whether nik has the form of a Nomor Induk Kependudukan: 16 digits,
     a province code, and a birth date (day plus 40 for women)"""
@@ -709,6 +700,7 @@ class Request(ClientWriteMixin, Workflow, ModelSQL, ModelView):
         pool = Pool()
         Service = pool.get('portal.service')
         Document = pool.get('portal.request.document')
+        Holiday = pool.get('esurat.holiday')
         Messaging = pool.get('portal.messaging')
         with without_check_access(), \
                 Transaction().set_context(language='id'):
@@ -736,7 +728,7 @@ class Request(ClientWriteMixin, Workflow, ModelSQL, ModelView):
                         'number_sequence': sequence,
                         'token_hash': token_hash(token),
                         'submitted_at': now,
-                        'due_date': add_working_days(
+                        'due_date': Holiday.add_working_days(
                             now.date(), service.service_level),
                         }])
             Document.create([{**f, 'request': request.id} for f in files])

@@ -26,6 +26,7 @@ from trytond.transaction import Transaction, check_access
 from ..exceptions import (
     ChatAccessError, FieldReadonlyError, FilestoreError, LetterAccessError,
     PositionAccessError, UserAccountError)
+from ..holiday import WorkingCalendar, working_window
 from ..numbering import format_number
 from ..ratelimit import RateLimiter
 from ..tools import run_committed
@@ -66,6 +67,11 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
                     'body': "Isi", 'resource': str(letter)}])
         Issue.report(file, 'data', file.file_id, 'esurat', 'changed')
         pool.get('esurat.rate.limit').hit('policy', 1, 3, 0)
+        pool.get('esurat.holiday').create([{
+                    'date': datetime.date(2026, 8, 17),
+                    'name': "Proklamasi Kemerdekaan"}])
+        pool.get('esurat.activity').add(
+            'login', user=org.u_operator.id, login=org.u_operator.login)
 
     def create_letter(self, org, **values):
         pool = Pool()
@@ -738,6 +744,33 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         self.assertNotIn(kominfo, Classification.search(
                 [('rec_name', 'not ilike', '%Komunikasi Informatika%')]))
 
+    @with_transaction()
+    def test_classification_codes(self):
+        """The shipped codes of Permendagri 83/2022: every code is filed
+        under the code it extends, the second level is complete, and the
+        deeper codes of a letter's daily use are there"""
+        pool = Pool()
+        Classification = pool.get('esurat.classification')
+        codes = {c.code: c for c in Classification.search([])}
+        for code, classification in codes.items():
+            with self.subTest(code=code):
+                parent = code.rpartition('.')[0] or None
+                self.assertEqual(
+                    classification.parent and classification.parent.code,
+                    parent)
+        second = {c for c in codes if c.count('.') == 1}
+        # 000.1-9, 100.1-3, 200.1-2, 300.1-2, 400.1-14, 500.1-18,
+        # 600.1-4, 700.1, 800.1-2, 900.1
+        self.assertEqual(len(second), 56)
+        self.assertEqual(codes['800.1.11.1'].name,
+            "Surat Perintah Dinas/Surat Tugas")
+        self.assertEqual(codes['100.3.5.2'].name, "Surat Perintah Bupati")
+        # Found by the words of a deeper code's name
+        self.assertEqual(
+            [c.code for c in Classification.search(
+                    [('rec_name', 'ilike', '%cuti tahunan%')])],
+            ['800.1.11.4'])
+
     # Access ------------------------------------------------------------
 
     @with_transaction()
@@ -1240,6 +1273,43 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
     # Organisation ------------------------------------------------------
 
     @with_transaction()
+    def test_working_days(self):
+        "Weekends and holidays are skipped, the range read in one query"
+        pool = Pool()
+        Holiday = pool.get('esurat.holiday')
+        Holiday.create([
+                {'date': datetime.date(2026, 12, 24), 'kind': 'joint_leave',
+                    'name': "Cuti Bersama Natal"},
+                {'date': datetime.date(2026, 12, 25),
+                    'name': "Kelahiran Yesus Kristus"},
+                ])
+        tuesday = datetime.date(2026, 12, 22)
+        monday = datetime.date(2026, 12, 28)
+        self.assertEqual(
+            Holiday.add_working_days(tuesday, 1), datetime.date(2026, 12, 23))
+        # Thursday and Friday are holidays, then the weekend
+        self.assertEqual(Holiday.add_working_days(tuesday, 2), monday)
+        self.assertEqual(Holiday.add_working_days(monday, -2), tuesday)
+        self.assertEqual(Holiday.add_working_days(tuesday, 0), tuesday)
+        self.assertEqual(Holiday.working_days_between(tuesday, monday), 2)
+        self.assertEqual(Holiday.working_days_between(monday, tuesday), 0)
+        queries = []
+
+        def load(start, end):
+            queries.append((start, end))
+            return Holiday._holidays(start, end)
+        # A year of working days from one query of the holidays
+        calendar = WorkingCalendar(load, *working_window(tuesday, 250))
+        end = calendar.add(tuesday, 250)
+        self.assertEqual(calendar.between(tuesday, end), 250)
+        self.assertEqual(len(queries), 1)
+        self.assertNotIn(datetime.date(2026, 12, 24), [
+                calendar.add(tuesday, n) for n in range(5)])
+        # A day is entered once (last: the error ends the transaction)
+        with self.assertRaises(UserError):
+            Holiday.create([{'date': monday, 'name': "Libur"}] * 2)
+
+    @with_transaction()
     def test_unit_agency(self):
         "Every unit knows its agency, also after it moves"
         org = create_org()
@@ -1466,7 +1536,6 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         org.u_staff.email = 'staf@example.com'
         org.u_staff.save()
         User.reset_password([org.u_staff])
-        password = User(org.u_staff.id).password_reset
         action, = ActionReport.search([
                 ('report_name', '=', 'res.user.email_reset_password')])
         for user in [org.u_staff, org.u_operator, org.u_superadmin]:
@@ -1478,10 +1547,46 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
                         to='penyerang@example.com', subject="Sandi",
                         record=('res.user', org.u_staff.id),
                         reports=[action.id])
-        # The server still writes it when an administrator resets
+
+    @with_transaction()
+    def test_reset_password_through_outbox(self):
+        """The reset email goes through the outbox, in Indonesian: stored by
+        the reset, which a mail server that is down never fails, and sent
+        once when the server is back"""
+        pool = Pool()
+        User = pool.get('res.user')
+        Mail = pool.get('esurat.mail')
+        email_uri = config.get('email', 'uri')
+        self.addCleanup(config.set, 'email', 'uri', email_uri)
+        load_indonesian()
+        org = create_org()
+        org.u_staff.email = 'staf@example.com'
+        org.u_staff.save()
+
+        config.set('email', 'uri', f'smtp://127.0.0.1:{free_port()}')
         with as_user(org.u_operator):
-            msg, _ = User(org.u_staff.id).get_email_reset_password()
-        self.assertIn(password, msg.get_body(('plain', 'html')).get_content())
+            User.reset_password([User(org.u_staff.id)])
+        password = User(org.u_staff.id).password_reset
+        mail, = Mail.search([('to', '=', 'staf@example.com')])
+        self.assertEqual(mail.state, 'pending')
+        self.assertEqual(mail.subject, "e-Surat: kata sandi sementara Anda")
+        self.assertIn("Yth. Staf Aptika,", mail.body)
+        self.assertIn(f"Kata sandi sementara: {password}\n", mail.body)
+        self.assertIn("dalam 24 jam", mail.body)
+        run_queue()
+        self.assertEqual((mail.state, mail.attempts), ('pending', 1))
+
+        with SMTPServer() as server:
+            config.set('email', 'uri', server.uri)
+            Mail.write([mail], {'next_attempt': datetime.datetime.now()})
+            Mail.send_pending()
+            Mail.send_pending()
+        self.assertEqual(mail.state, 'sent')
+        message, = server.messages
+        self.assertEqual(message['To'], 'staf@example.com')
+        self.assertEqual(
+            message['Subject'], "e-Surat: kata sandi sementara Anda")
+        self.assertIn(password, message.get_body().get_content())
 
     @with_transaction()
     def test_session_expires_when_idle(self):

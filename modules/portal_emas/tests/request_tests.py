@@ -317,9 +317,15 @@ class RequestTestMixin:
         """The citizen is told by email and through the messenger, staff in
         the client and by email"""
         pool = Pool()
+        Holiday = pool.get('esurat.holiday')
         Mail = pool.get('esurat.mail')
         Request = pool.get('portal.request')
         org = create_portal_org()
+        # Ten days off ahead: the service level counts past them
+        today = datetime.date.today()
+        Holiday.create([{
+                    'date': today + datetime.timedelta(days=n),
+                    'name': "Cuti Bersama"} for n in range(1, 11)])
         with tempfile.TemporaryDirectory() as directory:
             path = os.path.join(directory, 'sink.jsonl')
             if not config.has_section('portal_emas'):
@@ -332,6 +338,10 @@ class RequestTestMixin:
                 config.set('portal_emas', 'message_sink', '')
             with open(path, encoding='utf-8') as sink:
                 lines = [json.loads(line) for line in sink]
+        self.assertGreater(
+            request.due_date, today + datetime.timedelta(days=10))
+        self.assertEqual(request.due_date, Holiday.add_working_days(
+                today, request.service.service_level))
         self.assertEqual([line['to'] for line in lines], ['081234567890'])
         self.assertIn(request.number, lines[0]['text'])
         self.assertIn('/portal/lacak', lines[0]['text'])
