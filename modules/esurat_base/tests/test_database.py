@@ -8,7 +8,7 @@ import unittest
 
 from trytond import backend, config
 
-from ..database import ConnectionPool
+from ..database import ConnectionPool, WorkerConnectionLost
 
 
 @unittest.skipUnless(backend.name == 'postgresql', 'PostgreSQL connections')
@@ -50,3 +50,25 @@ class DatabasePoolTestCase(unittest.TestCase):
         # psycopg's own pool pauses 1, 2, 4, 8 s after each broken one
         self.assertLess(time.monotonic() - started, 1)
         self.assertEqual(pool.get_stats().get('connections_lost'), 10)
+
+    def test_worker_exits_on_lost_connection(self):
+        """trytond-worker's listening connection killed by the server: its
+        queue raises WorkerConnectionLost, which its loop does not catch
+        (it would pull in vain for ever), instead of an operational error"""
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+        from trytond.tests.test_tryton import DB_NAME, activate_module
+        from trytond.worker import Queue
+        activate_module(['esurat_base'])
+        params = conninfo_to_dict(config.get('database', 'uri'))
+        params['dbname'] = 'postgres'
+        queue = Queue(DB_NAME, None)
+        self.addCleanup(queue.connection.close)
+        queue.pull()
+        with psycopg.connect(make_conninfo(**params),
+                autocommit=True) as admin:
+            admin.execute('SELECT pg_terminate_backend(%s)',
+                [queue.connection.info.backend_pid])
+        with self.assertRaises(WorkerConnectionLost):
+            queue.pull()

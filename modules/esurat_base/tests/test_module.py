@@ -1472,8 +1472,13 @@ class EsuratBaseTestCase(PolicyTestMixin, ModuleTestCase):
         boss = create_user(
             'super_kominfo', "Super Kominfo", org.kominfo,
             ['group_esurat_admin'])
-        org.u_staff.email = 'staf@example.com'
-        org.u_staff.save()
+        # With an address each, so that the reset button shows for both
+        # and only the rule of who manages whom refuses the boss's
+        for user, email in [
+                (org.u_staff, 'staf@example.com'),
+                (boss, 'super@example.com')]:
+            user.email = email
+            user.save()
         with as_user(org.u_operator):
             for target, values in [
                     (boss, {'password': 'ambil-alih-2026'}),
