@@ -10,6 +10,10 @@ configuration and port), real SMTP servers on loopback, kill -9.
   exactly once.
 - kill -9 of trytond right after a signing commits: after the restart the
   crons deliver the letter to the receiving agency once and its email once.
+- kill -9 of trytond in the middle of registrations with scans and of a
+  signing: the letters committed are whole and their numbers consecutive,
+  the scans cut are orphans the filestore finds, the letter is signed whole
+  or not at all, and delivered once.
 - kill -9 of trytond-worker in the middle of a delivery (PostgreSQL): the
   resume cron runs it again, and it is delivered once, its email sent once.
 - A mail server taking 1 s per message with trytond-worker and the cron's
@@ -21,9 +25,13 @@ The crons run as ir.cron runs them, in a process of their own (``SCRIPT``),
 with ``[esurat] delivery_grace``, ``queue_task_timeout`` and
 ``mail_sending_timeout`` at 0 so that they take over at once.
 """
+import base64
 import collections
 import concurrent.futures
 import configparser
+import hashlib
+import http.client
+import io
 import json
 import os
 import secrets
@@ -46,6 +54,8 @@ PYTHON = ROOT / '.venv' / 'bin' / 'python'
 TRYTOND = ROOT / '.venv' / 'bin' / 'trytond'
 # What a user waits for an action at most, whatever the mail server does
 ACTION_TIME = 5
+# How a call ends when the server is killed in its middle
+CUT = (OSError, http.client.HTTPException)
 # What the crons run (ir.cron records of esurat_base and esurat_signing)
 REPAIR_CRONS = [
     'esurat.outgoing|deliver_stalled', 'ir.queue|resume_stalled',
@@ -129,6 +139,81 @@ result = {
     }
 """
 
+# What the database and the filestore hold of the letters whose subject
+# has a token (args[0]) and of an outgoing letter (args[1]): each letter
+# with its files (id, SHA-256 recorded, SHA-256 of the stored file), the
+# positions of its recipients, access rows and deliveries; the last
+# numbers of its agency's registers of the year by kind; the outgoing
+# letter and whether pyHanko validates its signed PDF; the files stored
+# under the letters' prefix as {id: SHA-256} and those the filestore's
+# orphan removal finds no record for
+CRASHED = """\
+import datetime
+import hashlib
+import os
+
+from trytond.filestore import filestore
+
+from trytond.modules.esurat_signing import pades
+
+Letter = pool.get('esurat.letter')
+Access = pool.get('esurat.letter.access')
+Disposition = pool.get('esurat.disposition')
+Sequence = pool.get('esurat.unit.sequence')
+Outgoing = pool.get('esurat.outgoing')
+Authority = pool.get('esurat.signing.authority')
+Issue = pool.get('esurat.filestore.issue')
+PREFIX = 'esurat'
+
+
+def content(file_id):
+    try:
+        return filestore.get(file_id, prefix=PREFIX)
+    except OSError:
+        return None
+
+
+def digest(data):
+    return hashlib.sha256(data).hexdigest() if data is not None else None
+
+
+outgoing = Outgoing(int(args[1]))
+registers = {}
+for register in Sequence.search([
+            ('unit', '=', outgoing.unit.id),
+            ('year', '=', datetime.date.today().year)]):
+    registers[register.kind] = (
+        registers.get(register.kind, 0) + register.last_number)
+signature = outgoing.signature
+pdf = content(signature.pdf_id) if signature else None
+root = os.path.join(filestore.path, PREFIX)
+known = Issue._known_files().get(PREFIX, set())
+result = {
+    'letters': {l.sender_number: {
+            'unit': l.unit.id,
+            'state': l.state,
+            'sequence': l.agenda_sequence,
+            'files': [[f.file_id, f.sha256, digest(content(f.file_id))]
+                for f in l.files],
+            'recipients': sorted(r.position.id for r in l.recipients),
+            'access': sorted(a.position.id for a in Access.search(
+                        [('letter', '=', l.id)])),
+            'deliveries': sorted(d.to_position.id for d in Disposition.search(
+                        [('letter', '=', l.id), ('kind', '=', 'delivery')])),
+            } for l in Letter.search([('subject', 'like', f'%{args[0]}%')])},
+    'unit': outgoing.unit.id,
+    'registers': registers,
+    'outgoing': [outgoing.state, outgoing.number, bool(signature)],
+    'pdf': pdf is not None and [digest(pdf) == signature.sha256, *(
+            lambda v: [v.intact, v.valid])(
+            pades.validate(pdf, Authority.ca_certificate_pem()))],
+    'stored': {name: digest(open(os.path.join(directory, name), 'rb').read())
+        for directory, _, names in os.walk(root) for name in names},
+    'orphans': sorted(i for i, _ in Issue._stored_files(PREFIX)
+        if i not in known),
+    }
+"""
+
 
 class Trytond:
     """A trytond of its own on the database of server, configured as it
@@ -158,6 +243,7 @@ class Trytond:
         parser['esurat']['mail_sending_timeout'] = '0'
         # Merged into the sections: [esurat] keeps its passphrase
         parser.read_dict(options)
+        self.settings = parser
         self.conf = self.work / f'{self.name}.conf'
         with open(self.conf, 'w') as conf:
             parser.write(conf)
@@ -192,6 +278,14 @@ class Trytond:
                     '-n', str(processes)],
                 stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
                 env=self.server.env, start_new_session=True)
+
+    def connect(self, **kwargs):
+        "A connection of psycopg to the database, on PostgreSQL"
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+        params = conninfo_to_dict(self.settings['database']['uri'])
+        params['dbname'] = self.server.database
+        return psycopg.connect(make_conninfo(**params), **kwargs)
 
     def kill(self):
         self.process.send_signal(signal.SIGKILL)
@@ -240,9 +334,10 @@ def _timed(call, *args):
     return result
 
 
-def _wizard(rpc, name, model, record_id, state, values=None):
+def _wizard(rpc, name, model, record_id, state, values=None, timed=True):
     """Run the wizard name on a record up to state with the values of its
-    start view, as sao does; return what the client gets at the end"""
+    start view, as sao does; return what the client gets at the end (timed:
+    asserted to come within ACTION_TIME)"""
     context = dict(rpc.context, active_model=model, active_id=record_id,
         active_ids=[record_id])
 
@@ -255,7 +350,8 @@ def _wizard(rpc, name, model, record_id, state, values=None):
     # Without the names of the linked records the view shows
     defaults = {k: v for k, v in execute({}, start)['view']['defaults'].items()
         if '.' not in k}
-    return _timed(execute, {start: dict(defaults, **(values or {}))}, state)
+    data = {start: dict(defaults, **(values or {}))}
+    return _timed(execute, data, state) if timed else execute(data, state)
 
 
 def _one(rpc, model, domain):
@@ -288,31 +384,48 @@ def _draft(rpc, token):
     return outgoing_id
 
 
+def _incoming(rpc, token, number):
+    """The values of a letter of the Kementerian PANRB (its number number)
+    to the Kepala Dinas Kominfo, as its operator creates it in sao"""
+    return {
+        'sender': "Kementerian PANRB",
+        'sender_number': f"B-{number}/MENPAN/2026",
+        'sender_date': {'__class__': 'date', 'year': 2026,
+            'month': 1, 'day': 5},
+        'received_date': {'__class__': 'date', 'year': 2026,
+            'month': 1, 'day': 6},
+        'subject': f"Evaluasi layanan {token}",
+        'letter_type': _one(rpc, 'esurat.letter.type',
+            [('code', '=', 'surat_undangan')]),
+        'classification': _one(rpc, 'esurat.classification',
+            [('code', '=', '500.12')]),
+        'addressees': [['create', [{
+                        'position': _one(rpc, 'esurat.position', [
+                                ('name', '=', "Kepala Dinas Komunikasi "
+                                    "dan Informatika")]),
+                        'kind': 'to'}]]],
+        }
+
+
+def _scan(text):
+    "A scan of one page showing text, as sao uploads it"
+    from reportlab.pdfgen import canvas
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    pdf.drawString(72, 780, text)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
 def _act_on_emails(server, kadis, kabid, token):
     """Distribute a letter to the Kepala Dinas, who disposes it to the Kabid,
     who submits a draft for the Kepala Dinas to sign, each within
     ACTION_TIME; the mails they made, as (id, to, subject, state)"""
     before = max([m[0] for m in server.python(MAILS_AFTER, 0)] or [0])
     operator = server.login('op.kominfo')
-    letter_id, = operator('model.esurat.letter.create', [{
-                'sender': "Kementerian PANRB",
-                'sender_number': f"B-{token}/MENPAN/2026",
-                'sender_date': {'__class__': 'date', 'year': 2026,
-                    'month': 1, 'day': 5},
-                'received_date': {'__class__': 'date', 'year': 2026,
-                    'month': 1, 'day': 6},
-                'subject': f"Evaluasi layanan {token}",
-                'letter_type': _one(operator, 'esurat.letter.type',
-                    [('code', '=', 'surat_undangan')]),
-                'classification': _one(operator, 'esurat.classification',
-                    [('code', '=', '500.12')]),
-                'addressees': [['create', [{
-                                'position': _one(operator,
-                                    'esurat.position', [('name', '=',
-                                        "Kepala Dinas Komunikasi dan "
-                                        "Informatika")]),
-                                'kind': 'to'}]]],
-                }])
+    letter_id, = operator('model.esurat.letter.create',
+        [_incoming(operator, token, token)])
     operator('model.esurat.letter.register', [letter_id])
     _timed(operator, 'model.esurat.letter.distribute', [letter_id])
 
@@ -422,6 +535,181 @@ def test_killed_after_signing_delivers_once(esurat, trytond):
         assert set(received.values()) == {1}, received
 
 
+def _kill_with_scans_uncommitted(server, scans, lock, since):
+    """Kill server once a scan of scans (sender number: SHA-256, guarded by
+    lock) is in the filestore since the time since with no record yet: the
+    test holds the table of the letters' recipients, whose rows a letter
+    created with its scan first inserts after writing the scan, so that the
+    calls stand between writing their file and their commit (PostgreSQL)"""
+    root = Path(server.settings['database']['path']) / 'esurat'
+    deadline = time.monotonic() + 30
+    with server.connect() as held:
+        held.execute('LOCK TABLE esurat_letter_recipient IN SHARE MODE')
+        while True:
+            recorded = {i for i, in held.execute(
+                    'SELECT file_id FROM esurat_letter_file')}
+            with lock:
+                wanted = set(scans.values())
+            if any(p.is_file() and p.name not in recorded
+                    and p.stat().st_mtime >= since
+                    and hashlib.sha256(p.read_bytes()).hexdigest() in wanted
+                    for p in root.rglob('*')):
+                break
+            assert time.monotonic() < deadline, 'no scan waited'
+            time.sleep(0.05)
+        server.kill()
+
+
+def test_killed_during_registrations_and_signing(esurat, trytond):
+    """kill -9 of trytond while 8 sessions of the operator register letters
+    with their scans in the agency and its Kepala Dinas signs a letter:
+    every letter committed is whole (its scan stored as recorded; once
+    registered, distributed to its addressee, who may open it), the agenda
+    numbers committed follow each other (none used twice, none skipped, the
+    next registration takes the next), a scan whose call was cut is a file
+    that the orphan removal finds, and the letter being signed is signed
+    whole (its number taken, its PDF valid) or still waits for its signature
+    without a number, and is delivered once"""
+    token = secrets.token_hex(3)
+    server = trytond('crashed')
+    with SMTPServer() as smtp:
+        # As in test_killed_after_signing_delivers_once: a delivery
+        # committed is left queued when the server dies
+        server.configure(smtp.uri, queue={'worker': 'True'})
+        server.start()
+        kabid = server.login('kabid.aptika')
+        outgoing_id = _draft(kabid, token)
+        kabid('model.esurat.outgoing.submit', [outgoing_id])
+        before = server.python(CRASHED, token, outgoing_id)['registers']
+        kadis = server.login('kadis.kominfo')
+        operators = [server.login('op.kominfo') for _ in range(8)]
+        values = _incoming(operators[0], token, token)
+        scans, registered = {}, []
+        lock, enough = threading.Lock(), threading.Event()
+
+        def create(operator, number):
+            "Register a letter with its scan as sao does; return its id"
+            scan = _scan(f"PINDAIAN SURAT {number}")
+            sender_number = f'B-{number}/MENPAN/2026'
+            with lock:
+                scans[sender_number] = hashlib.sha256(scan).hexdigest()
+            # Its scan first, then its addressee (see
+            # _kill_with_scans_uncommitted)
+            letter_id, = operator('model.esurat.letter.create', [{
+                        'files': [['create', [{'name': 'scan.pdf', 'data': {
+                                            '__class__': 'bytes',
+                                            'base64': base64.b64encode(
+                                                scan).decode()}}]]],
+                        **values, 'sender_number': sender_number}])
+            operator('model.esurat.letter.register_and_distribute',
+                [letter_id])
+            return letter_id
+
+        def register(operator, n):
+            try:
+                for i in range(4):
+                    letter_id = create(operator, f'{token}-{n}-{i}')
+                    with lock:
+                        registered.append(letter_id)
+                        if len(registered) == 4:
+                            enough.set()
+            except CUT:
+                pass
+            finally:
+                enough.set()
+
+        def sign():
+            try:
+                _wizard(kadis, 'esurat.outgoing.sign', 'esurat.outgoing',
+                    outgoing_id, 'sign', {'passphrase': esurat.demo_password},
+                    timed=False)
+            except CUT:
+                return False
+            return True
+
+        since = time.time() - 1
+        with concurrent.futures.ThreadPoolExecutor(9) as calls:
+            signing = calls.submit(sign)
+            registering = [calls.submit(register, o, n)
+                for n, o in enumerate(operators)]
+            enough.wait(60)
+            if esurat.backend == 'postgresql':
+                _kill_with_scans_uncommitted(server, scans, lock, since)
+            else:
+                server.kill()
+            answered = signing.result()
+            for future in registering:
+                # None cut by an error of the server
+                future.result()
+        state = server.python(CRASHED, token, outgoing_id)
+        letters = state['letters']
+
+        # The numbers committed follow the last one before, each once, and
+        # the register stands at the last of them
+        numbers = sorted(
+            l['sequence'] for l in letters.values() if l['sequence'])
+        first = before.get('agenda', 0) + 1
+        assert len(numbers) >= len(registered) >= 4, letters
+        assert numbers == list(range(first, first + len(numbers))), numbers
+        assert state['registers']['agenda'] == first + len(numbers) - 1
+        committed = set()
+        for number, letter in letters.items():
+            assert letter['unit'] == state['unit'], letter
+            # Its scan, sent in the same call, stored as recorded
+            (file_id, recorded, stored), = letter['files']
+            assert recorded == stored == scans[number], (number, letter)
+            committed.add(file_id)
+            assert letter['recipients'], letter
+            assert letter['access'] == letter['recipients'], letter
+            if letter['sequence']:
+                assert letter['state'] == 'distributed', letter
+                assert letter['deliveries'] == letter['recipients'], letter
+            else:
+                # Its registration cut: a draft the operator registers
+                assert letter['state'] == 'draft', letter
+                assert letter['deliveries'] == [], letter
+        # The scans of the calls cut, written before their commit, are
+        # files without a record that the orphan removal finds (and only
+        # them)
+        orphans = set(state['orphans'])
+        cut = {i for i, digest in state['stored'].items()
+            if digest in set(scans.values()) and i not in committed}
+        assert cut <= orphans and not committed & orphans, (cut, orphans)
+
+        # The letter being signed: signed whole or waiting without a number
+        signed = state['outgoing'][0] == 'signed'
+        if signed:
+            assert state['outgoing'][1] and state['outgoing'][2], state
+            assert state['pdf'] == [True, True, True], state
+        else:
+            assert state['outgoing'] == ['in_approval', None, False], state
+            assert not answered
+        assert state['registers'].get('outgoing', 0) == (
+            before.get('outgoing', 0) + signed)
+        print(f'\n{len(numbers)} letters registered, '
+            f'{len(letters) - len(numbers)} left drafts, {len(cut)} scans '
+            f'left orphans, signing {"committed" if signed else "cut"}')
+
+        # A signing here leaves its delivery queued too: a mail sender of
+        # this server would race the crons, which take over at once
+        server.start()
+        if not signed:
+            _wizard(kadis, 'esurat.outgoing.sign', 'esurat.outgoing',
+                outgoing_id, 'sign', {'passphrase': esurat.demo_password})
+        # The next registration takes the next number
+        operator = server.login('op.kominfo')
+        letter_id = create(operator, f'{token}-next')
+        assert operator('model.esurat.letter.read', [letter_id],
+            ['agenda_sequence'])[0]['agenda_sequence'] == first + len(numbers)
+        # Run twice: the second run finds nothing left to do
+        assert server.python(
+            DELIVERIES, outgoing_id, crons=REPAIR_CRONS * 2) == {
+            'recipients': ['delivered', 'emailed'], 'letters': 1,
+            'mails': ['sent'], 'unfinished': 0}
+        assert [m['To'] for m in smtp.messages
+            if token in m['To']] == [f'surat-{token}@mitra.example']
+
+
 def test_killed_worker_delivers_once(esurat, trytond):
     """kill -9 of trytond-worker in the middle of a delivery: the resume
     cron runs its task again and the letter is delivered once, its email
@@ -433,25 +721,18 @@ def test_killed_worker_delivers_once(esurat, trytond):
     if esurat.backend != 'postgresql':
         pytest.skip("trytond-worker listens for its tasks with PostgreSQL's "
             "LISTEN/NOTIFY (it cannot run on SQLite)")
-    import psycopg
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
     token = secrets.token_hex(3)
     server = trytond('worker')
     with SMTPServer() as smtp:
-        conf = server.configure(smtp.uri, queue={'worker': 'True'})
+        server.configure(smtp.uri, queue={'worker': 'True'})
         server.start()
         kabid = server.login('kabid.aptika')
         outgoing_id = _draft(kabid, token)
         kabid('model.esurat.outgoing.submit', [outgoing_id])
 
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.read(conf)
-        params = conninfo_to_dict(parser['database']['uri'])
-        params['dbname'] = esurat.database
         worker = server.worker()
         try:
-            with psycopg.connect(make_conninfo(**params)) as lock:
+            with server.connect() as lock:
                 lock.execute(
                     'SELECT id FROM esurat_unit WHERE id IN ('
                     'SELECT unit FROM esurat_position WHERE name = %s) '
@@ -461,8 +742,7 @@ def test_killed_worker_delivers_once(esurat, trytond):
                     outgoing_id, 'sign', {'passphrase': esurat.demo_password})
                 # The worker took the delivery and waits for the lock
                 deadline = time.monotonic() + 30
-                with psycopg.connect(
-                        make_conninfo(**params), autocommit=True) as probe:
+                with server.connect(autocommit=True) as probe:
                     while not probe.execute(
                             "SELECT 1 FROM ir_queue WHERE dequeued_at IS NOT "
                             "NULL AND finished_at IS NULL AND data::text "
@@ -640,8 +920,9 @@ def test_database_restart_recovers(esurat, trytond):
         pg.copy(parser['database']['uri'], esurat.database)
         server = trytond('restart')
         server.configure(f'smtp://127.0.0.1:{free_port()}',
-            database={'uri': pg.uri})
+            database={'uri': pg.uri}, queue={'worker': 'True'})
         server.start()
+        worker = server.worker()
         operator = server.login('op.kominfo')
 
         # 50 calls at once, each holding its connection while it waits for
@@ -673,3 +954,24 @@ def test_database_restart_recovers(esurat, trytond):
         server.login('kadis.kominfo')
         elapsed = time.monotonic() - started
         assert elapsed < ACTION_TIME, f'back after {elapsed:.1f} s'
+
+        # trytond-worker lost its connections: it exits for its supervisor
+        # to start it again (e-Surat's WorkerConnectionLost when the one
+        # it listens on, outside the pool, is gone: it pulled in vain for
+        # ever before; or a process of its pool died with the database),
+        # and a new one works
+        try:
+            worker.wait(timeout=ACTION_TIME)
+        finally:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
+                pytest.fail('the worker did not exit')
+        assert worker.returncode != 0
+        worker = server.worker()
+        try:
+            time.sleep(3)
+            assert worker.poll() is None, 'the new worker stopped'
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait()
