@@ -15,6 +15,7 @@ import datetime
 import random
 from io import BytesIO
 
+from trytond import config
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -336,6 +337,10 @@ def populate_org():
             unit.save()
         units[code] = unit
 
+    # bin/run gives the users an address of its mail catcher, where they
+    # read the emails of their notifications; the tests' demo has none
+    email_domain = config.get('esurat', 'demo_email_domain', default='')
+
     def user(login, name, unit_code, groups, index):
         record = _get(User, [('login', '=', login)])
         if not record:
@@ -344,6 +349,9 @@ def populate_org():
                 esurat_unit=units[unit_code], language=lang,
                 nip=_nip(rng, index),
                 groups=[ModelData.get_id('esurat_base', g) for g in groups])
+            record.save()
+        if email_domain and not record.email:
+            record.email = f'{login}@{email_domain}'
             record.save()
         return record
 
