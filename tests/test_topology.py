@@ -150,7 +150,12 @@ class Topology:
     def stop_service(self, name):
         "Stop a service (app1, app2, worker, cron) and wait until it ended"
         pgid = self.pgid(name)
-        os.killpg(pgid, signal.SIGTERM)
+        try:
+            os.killpg(pgid, signal.SIGTERM)
+        except ProcessLookupError:
+            # Ended already: trytond-worker exits by itself when the
+            # database it listens on goes away (esurat_base/database.py)
+            return
         deadline = time.monotonic() + 30
         while True:
             try:
